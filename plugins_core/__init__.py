@@ -5,6 +5,7 @@ async subscribers (the inspector streams from it), and answers queries and stati
 """
 
 from plugins_core.audio import PcmData
+from plugins_core.emitter import EventEmitter, Handler
 from plugins_core.events import (
     AUDIO_EVENT_TYPES,
     ERROR_EVENT_TYPES,
@@ -50,6 +51,16 @@ from plugins_core.exceptions import (
     UnknownEventTypeError,
 )
 from plugins_core.filters import FILTER_PARAMS, EventFilter, event_confidence, event_text
+from plugins_core.metrics import (
+    EventMetrics,
+    calculate_error_metrics,
+    calculate_sts_metrics,
+    calculate_stt_metrics,
+    calculate_tts_metrics,
+    calculate_vad_metrics,
+    percentiles,
+)
+from plugins_core.plugin import Plugin
 from plugins_core.registry import (
     DEFAULT_MAX_AUDIO_BYTES,
     DEFAULT_MAX_EVENTS,
@@ -63,7 +74,11 @@ from plugins_core.registry import (
     register_global_event,
     set_global_registry,
 )
+from plugins_core.sts import STS
+from plugins_core.stt import STT, TranscriptResult
 from plugins_core.subscription import RegisteredEvent, Subscription, SubscriptionBatch
+from plugins_core.tts import TTS, AudioOutput, SynthesisResult
+from plugins_core.vad import VAD
 
 __version__ = "0.1.0"
 
@@ -71,6 +86,7 @@ __all__ = [
     "AUDIO_EVENT_TYPES",
     "AudioFormat",
     "AudioFormatError",
+    "AudioOutput",
     "BaseEvent",
     "ConnectionState",
     "DEFAULT_MAX_AUDIO_BYTES",
@@ -78,21 +94,26 @@ __all__ = [
     "DEFAULT_SUBSCRIBER_QUEUE",
     "ERROR_EVENT_TYPES",
     "EVENT_CLASS_MAP",
+    "EventEmitter",
     "EventFilter",
     "EventListener",
     "EventLogger",
+    "EventMetrics",
     "EventRegistry",
     "EventType",
     "EventValidationError",
     "FILTER_PARAMS",
     "FilterError",
+    "Handler",
     "PcmData",
+    "Plugin",
     "PluginClosedEvent",
     "PluginErrorEvent",
     "PluginInitializedEvent",
     "PluginsCoreError",
     "RegisteredEvent",
     "Replay",
+    "STS",
     "STSAudioInputEvent",
     "STSAudioOutputEvent",
     "STSConnectedEvent",
@@ -101,6 +122,7 @@ __all__ = [
     "STSErrorEvent",
     "STSResponseEvent",
     "STSTranscriptEvent",
+    "STT",
     "STTConnectionEvent",
     "STTErrorEvent",
     "STTPartialTranscriptEvent",
@@ -108,23 +130,33 @@ __all__ = [
     "SerializationError",
     "Subscription",
     "SubscriptionBatch",
+    "SynthesisResult",
+    "TTS",
     "TTSAudioEvent",
     "TTSConnectionEvent",
     "TTSErrorEvent",
     "TTSSynthesisCompleteEvent",
     "TTSSynthesisStartEvent",
+    "TranscriptResult",
     "UnknownEventTypeError",
+    "VAD",
     "VADAudioEvent",
     "VADErrorEvent",
     "VADPartialEvent",
     "VADSpeechEndEvent",
     "VADSpeechStartEvent",
+    "calculate_error_metrics",
+    "calculate_sts_metrics",
+    "calculate_stt_metrics",
+    "calculate_tts_metrics",
+    "calculate_vad_metrics",
     "create_event",
     "event_confidence",
     "event_text",
     "get_global_logger",
     "get_global_registry",
     "parse_event_type",
+    "percentiles",
     "register_global_event",
     "set_global_registry",
 ]
