@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import operator
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -350,54 +351,76 @@ class EventRegistry:
     ) -> list[RegisteredEvent]:
         """Matching buffered events, oldest first; with ``limit``, the newest ``limit`` of them.
 
-        Session and type criteria are answered from indexes, so the cost follows the number of
-        candidate events, not the size of the buffer.
+        Session and type criteria are answered from indexes, and a ``limit`` or ``after_seq`` scan
+        starts from the newest end and stops early, so the cost follows the number of candidate
+        events, not the size of the buffer.
         """
         if limit is not None and limit < 0:
             raise ValueError(f"limit={limit!r}: must be >= 0")
+        flt = event_filter if event_filter is not None and not event_filter.is_empty else None
         with self._lock:
-            sources = self._candidate_sources(event_filter)
-            if limit and (event_filter is None or event_filter.is_empty) and after_seq is None:
-                # the newest `limit` entries: no need to copy the whole ring
-                newest = [entry for source in sources for entry in _tail(source, limit)]
-                newest.sort(key=_seq_key)
-                return newest[-limit:]
-            snapshot = [list(source) for source in sources]
-        merged: Iterable[RegisteredEvent] = (
-            snapshot[0] if len(snapshot) == 1 else heapq.merge(*snapshot, key=_seq_key)
-        )
-        if after_seq is not None:
-            merged = (entry for entry in merged if entry.seq > after_seq)
-        if event_filter is not None and not event_filter.is_empty:
-            matches = event_filter.matches
-            merged = (entry for entry in merged if matches(entry.event))
-        result = list(merged)
-        return result[-limit:] if limit else result
+            sources, exact = self._candidate_sources(flt)
+            if after_seq is not None:
+                snapshot = [_after(source, after_seq) for source in sources]
+            elif exact and limit:
+                snapshot = [_tail(source, limit) for source in sources]
+            else:
+                snapshot = [list(source) for source in sources]
+        merged = snapshot[0] if len(snapshot) == 1 else list(heapq.merge(*snapshot, key=_seq_key))
+        if flt is None or exact:
+            return merged[-limit:] if limit else merged
+        matches = flt.matches
+        if not limit:
+            return [entry for entry in merged if matches(entry.event)]
+        newest: list[RegisteredEvent] = []
+        for entry in reversed(merged):
+            if matches(entry.event):
+                newest.append(entry)
+                if len(newest) >= limit:
+                    break
+        newest.reverse()
+        return newest
 
-    def _candidate_sources(self, event_filter: EventFilter | None) -> list[deque[RegisteredEvent]]:
-        if event_filter is None:
-            return [self._ring]
-        if event_filter.session_ids is not None:
-            return [self._by_session[s] for s in event_filter.session_ids if s in self._by_session]
-        if event_filter.event_types is not None or event_filter.errors_only:
-            types = event_filter.event_types or ERROR_EVENT_TYPES
-            if event_filter.errors_only:
-                types = set(types) & ERROR_EVENT_TYPES
+    def _candidate_sources(self, flt: EventFilter | None) -> tuple[list[deque[RegisteredEvent]], bool]:
+        """The index deques that hold every match, and whether the index alone decides a match."""
+        if flt is None:
+            return [self._ring], True
+        narrower = (
+            flt.plugin_names is not None
+            or flt.time_window_ms
+            or flt.min_confidence is not None
+            or flt.text_contains
+            or flt.start_time is not None
+            or flt.end_time is not None
+        )
+        if flt.session_ids is not None:
+            exact = not (narrower or flt.event_types is not None or flt.errors_only)
+            return [self._by_session[s] for s in flt.session_ids if s in self._by_session], exact
+        if flt.event_types is not None or flt.errors_only:
+            types = set(flt.event_types or ERROR_EVENT_TYPES)
+            if flt.errors_only:
+                types &= ERROR_EVENT_TYPES
             keys = [t.value for t in types]
-            return [self._by_type[k] for k in keys if k in self._by_type]
-        return [self._ring]
+            return [self._by_type[k] for k in keys if k in self._by_type], not narrower
+        return [self._ring], False
 
     def get_events(
         self, filter_criteria: EventFilter | None = None, limit: int | None = None
     ) -> list[BaseEvent]:
         """Matching events oldest first; with ``limit`` the most recent ``limit`` (0 or None: all)."""
-        return [entry.event for entry in self.query(filter_criteria, limit or None)]
+        flt = filter_criteria if filter_criteria is not None and not filter_criteria.is_empty else None
+        if not limit:
+            with self._lock:
+                sources, exact = self._candidate_sources(flt)
+                if exact and len(sources) == 1:
+                    return list(map(_event_of, sources[0]))  # one pass, no intermediate copy
+        return list(map(_event_of, self.query(flt, limit or None)))
 
     def get_session_events(self, session_id: str) -> list[BaseEvent]:
         """A copy of the buffered events of one session, oldest first."""
         with self._lock:
             bucket = self._by_session.get(session_id)
-            return [entry.event for entry in bucket] if bucket else []
+            return list(map(_event_of, bucket)) if bucket else []
 
     def session_ids(self) -> list[str]:
         with self._lock:
@@ -491,8 +514,22 @@ def _wants(sub: Subscription, event: BaseEvent) -> bool:
     return sub.filter is None or sub.filter.matches(event)
 
 
+_event_of = operator.itemgetter(1)
+
+
 def _seq_key(entry: RegisteredEvent) -> int:
     return entry.seq
+
+
+def _after(source: deque[RegisteredEvent], seq: int) -> list[RegisteredEvent]:
+    """Entries newer than ``seq``, found from the newest end (a reconnect asks for a few)."""
+    out: list[RegisteredEvent] = []
+    for entry in reversed(source):
+        if entry.seq <= seq:
+            break
+        out.append(entry)
+    out.reverse()
+    return out
 
 
 def _tail(source: deque[RegisteredEvent], count: int) -> list[RegisteredEvent]:
