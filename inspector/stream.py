@@ -1,0 +1,154 @@
+"""The SSE endpoint: registry subscription -> filter -> batch -> frames whose ``id`` is the last seq.
+
+* Reconnect resumes: ``Last-Event-ID`` (or ``after=``) replays exactly what was missed, in order; if
+  some of it was evicted, a ``gap`` frame says how many before the replay.
+* A slow client never slows the pipeline: its queue is bounded, the oldest events are dropped and a
+  ``dropped`` frame tells it how many.
+* At high rates events are coalesced into at most one frame per ``batch_interval_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+
+from inspector.eventjson import event_json
+from inspector.query import EventQuery, QueryError, parse_query
+from inspector.settings import InspectorSettings
+from plugins_core import EventRegistry, RegisteredEvent
+
+__all__ = ["StreamHub", "stream_response"]
+
+logger = logging.getLogger(__name__)
+_ids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class StreamClient:
+    client_id: int
+    query: str
+    connected_at: float
+    sent: int = 0
+    frames: int = 0
+    dropped: int = 0
+    gaps: int = 0
+
+
+class StreamHub:
+    """The connected stream clients, for /api/stats (and tests that check nothing leaks)."""
+
+    def __init__(self) -> None:
+        self.clients: dict[int, StreamClient] = {}
+        self.total_dropped = 0
+        self.total_connections = 0
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "clients": len(self.clients),
+            "total_connections": self.total_connections,
+            "dropped_events": self.total_dropped + sum(c.dropped for c in self.clients.values()),
+            "per_client": [
+                {
+                    "id": c.client_id,
+                    "sent": c.sent,
+                    "frames": c.frames,
+                    "dropped": c.dropped,
+                    "query": c.query,
+                }
+                for c in self.clients.values()
+            ],
+        }
+
+
+def _frame(entries: Sequence[RegisteredEvent]) -> ServerSentEvent:
+    data = json.dumps([event_json(e) for e in entries], separators=(",", ":"), ensure_ascii=False)
+    return ServerSentEvent(data=data, event="events", id=str(entries[-1].seq))
+
+
+def _notice(kind: str, payload: dict[str, Any], seq: int | None = None) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(payload), event=kind, id=str(seq) if seq is not None else None)
+
+
+async def _frames(
+    registry: EventRegistry,
+    hub: StreamHub,
+    settings: InspectorSettings,
+    query: EventQuery,
+    resume: int | None,
+) -> AsyncIterator[ServerSentEvent]:
+    client = StreamClient(next(_ids), query.query_string(), time.time())
+    hub.clients[client.client_id] = client
+    hub.total_connections += 1
+    # Read the position before subscribing and replay after it: whatever lands in between is then
+    # in the replay or in the queue (or both, deduplicated by seq), never in neither.
+    start = resume if resume is not None else registry.last_seq
+    subscription = registry.subscribe(query.filter, max_queue=settings.client_queue)
+    try:
+        yield _notice("hello", {"last_seq": registry.last_seq, "resumed_from": resume}, start)
+        last_sent = start
+        replay = registry.events_after(start, query.filter)
+        if replay.missed:
+            client.gaps += 1
+            yield _notice("gap", {"missed": replay.missed, "after": start})
+        for offset in range(0, len(replay.events), settings.max_batch):
+            chunk = replay.events[offset : offset + settings.max_batch]
+            client.sent += len(chunk)
+            client.frames += 1
+            last_sent = chunk[-1].seq
+            yield _frame(chunk)
+        last_frame_at = 0.0
+        while True:
+            batch = await subscription.get_batch(settings.max_batch)
+            if batch.closed:
+                return
+            wait = last_frame_at + settings.batch_interval_s - time.monotonic()
+            if wait > 0 and len(batch.items) < settings.max_batch:
+                await asyncio.sleep(wait)  # coalesce: at most one frame per interval
+                more = subscription.take_nowait(settings.max_batch - len(batch.items))
+                batch.items.extend(more.items)
+                batch.dropped += more.dropped
+            if batch.dropped:
+                client.dropped += batch.dropped
+                yield _notice("dropped", {"dropped": batch.dropped, "total": client.dropped})
+            fresh = [entry for entry in batch.items if entry.seq > last_sent]
+            if fresh:
+                last_sent = fresh[-1].seq
+                client.sent += len(fresh)
+                client.frames += 1
+                last_frame_at = time.monotonic()
+                yield _frame(fresh)
+    except asyncio.CancelledError:
+        logger.debug("stream client %d disconnected", client.client_id)
+        raise
+    finally:
+        subscription.close()
+        hub.total_dropped += client.dropped
+        hub.clients.pop(client.client_id, None)
+
+
+def stream_response(request: Request) -> EventSourceResponse:
+    """``GET /api/stream`` with the same filters as ``/api/events``."""
+    state = request.app.state
+    query = parse_query(request.query_params)
+    resume = query.after
+    header = request.headers.get("last-event-id")
+    if header:
+        try:
+            resume = int(header)
+        except ValueError:
+            raise QueryError("Last-Event-ID", header, "must be an event sequence number") from None
+    return EventSourceResponse(
+        _frames(state.registry, state.hub, state.settings, query, resume),
+        ping=state.settings.ping_s,
+        send_timeout=state.settings.send_timeout_s,
+        headers={"Cache-Control": "no-store"},
+    )
