@@ -142,8 +142,10 @@ class PcmData:
     def to_int16(self) -> PcmData:
         if self.format is AudioFormat.PCM_S16:
             return self
-        clipped = np.clip(self.samples, -1.0, 1.0)
-        return PcmData((clipped * 32767.0).round().astype(np.int16), self.sample_rate, AudioFormat.PCM_S16)
+        # the inverse of to_float32 (x / 32768), so that s16 -> f32 -> s16 is lossless
+        finite = np.nan_to_num(self.samples.astype(np.float64), nan=0.0, posinf=1.0, neginf=-1.0)
+        scaled = np.clip(np.round(finite * 32768.0), -32768, 32767)
+        return PcmData(scaled.astype(np.int16), self.sample_rate, AudioFormat.PCM_S16)
 
     def to_float32(self) -> PcmData:
         if self.format is AudioFormat.PCM_F32:

@@ -10,6 +10,7 @@ format and channel count.
 from __future__ import annotations
 
 import math
+import numbers
 import uuid
 from dataclasses import KW_ONLY, dataclass, field, fields
 from datetime import UTC, datetime
@@ -134,24 +135,36 @@ def _coerce_enum(enum_cls: type[Enum], value: Any, field_name: str) -> Any:
         ) from None
 
 
-def _check_probability(value: Any, field_name: str) -> None:
-    """Confidences and probabilities are None or a finite number in [0, 1]."""
+def _probability(value: Any, field_name: str) -> float | None:
+    """Confidences and probabilities: None or a finite number in [0, 1], stored as a float
+    (numpy scalars from a model are accepted and converted)."""
     if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise EventValidationError(field_name, value, "must be a number in [0, 1] or None")
-    if not 0.0 <= value <= 1.0:  # also refuses NaN
+    number = float(value)
+    if not 0.0 <= number <= 1.0:  # also refuses NaN
         raise EventValidationError(field_name, value, "must be in [0, 1]")
+    return number
 
 
-def _check_duration(value: Any, field_name: str) -> None:
-    """Durations and times are None or a finite number >= 0."""
+def _duration(value: Any, field_name: str) -> float | None:
+    """Durations and times: None or a finite number >= 0, stored as a float."""
     if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise EventValidationError(field_name, value, "must be a number >= 0 or None")
-    if not (value >= 0.0 and math.isfinite(value)):
+    number = float(value)
+    if not (number >= 0.0 and math.isfinite(number)):
         raise EventValidationError(field_name, value, "must be a finite number >= 0")
+    return number
+
+
+def _required(value: float | None, field_name: str) -> float:
+    """For fields that are numbers, never None."""
+    if value is None:
+        raise EventValidationError(field_name, value, "must be a number, not None")
+    return value
 
 
 @dataclass(slots=True)
@@ -253,10 +266,18 @@ def _check_audio(self: Any) -> None:
     if type(self.audio_format) is not AudioFormat:
         self.audio_format = _coerce_enum(AudioFormat, self.audio_format, "audio_format")
     rate = self.sample_rate
-    if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+    if type(rate) is not int:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Integral):
+            raise EventValidationError("sample_rate", rate, "must be a positive integer (Hz)")
+        self.sample_rate = rate = int(rate)
+    if rate <= 0:
         raise EventValidationError("sample_rate", rate, "must be a positive integer (Hz)")
     channels = self.channels
-    if isinstance(channels, bool) or not isinstance(channels, int) or channels <= 0:
+    if type(channels) is not int:
+        if isinstance(channels, bool) or not isinstance(channels, numbers.Integral):
+            raise EventValidationError("channels", channels, "must be a positive integer")
+        self.channels = channels = int(channels)
+    if channels <= 0:
         raise EventValidationError("channels", channels, "must be a positive integer")
 
 
@@ -301,9 +322,9 @@ class STTTranscriptEvent(BaseEvent):
             raise EventValidationError("text", self.text, "must be a string")
         if not self.text:
             raise EventValidationError("text", self.text, "transcript text cannot be empty")
-        _check_probability(self.confidence, "confidence")
-        _check_duration(self.processing_time_ms, "processing_time_ms")
-        _check_duration(self.audio_duration_ms, "audio_duration_ms")
+        self.confidence = _probability(self.confidence, "confidence")
+        self.processing_time_ms = _duration(self.processing_time_ms, "processing_time_ms")
+        self.audio_duration_ms = _duration(self.audio_duration_ms, "audio_duration_ms")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -324,9 +345,9 @@ class STTPartialTranscriptEvent(BaseEvent):
         BaseEvent.__post_init__(self)
         if not isinstance(self.text, str):
             raise EventValidationError("text", self.text, "must be a string")
-        _check_probability(self.confidence, "confidence")
-        _check_duration(self.processing_time_ms, "processing_time_ms")
-        _check_duration(self.audio_duration_ms, "audio_duration_ms")
+        self.confidence = _probability(self.confidence, "confidence")
+        self.processing_time_ms = _duration(self.processing_time_ms, "processing_time_ms")
+        self.audio_duration_ms = _duration(self.audio_duration_ms, "audio_duration_ms")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -384,6 +405,10 @@ class TTSSynthesisStartEvent(BaseEvent):
     voice_id: str | None = None
     estimated_duration_ms: float | None = None
 
+    def __post_init__(self) -> None:
+        BaseEvent.__post_init__(self)
+        self.estimated_duration_ms = _duration(self.estimated_duration_ms, "estimated_duration_ms")
+
 
 @dataclass(slots=True, kw_only=True)
 class TTSSynthesisCompleteEvent(BaseEvent):
@@ -400,9 +425,11 @@ class TTSSynthesisCompleteEvent(BaseEvent):
 
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
-        _check_duration(self.synthesis_time_ms, "synthesis_time_ms")
-        _check_duration(self.audio_duration_ms, "audio_duration_ms")
-        _check_duration(self.real_time_factor, "real_time_factor")
+        self.synthesis_time_ms = _required(
+            _duration(self.synthesis_time_ms, "synthesis_time_ms"), "synthesis_time_ms"
+        )
+        self.audio_duration_ms = _duration(self.audio_duration_ms, "audio_duration_ms")
+        self.real_time_factor = _duration(self.real_time_factor, "real_time_factor")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -486,7 +513,7 @@ class STSTranscriptEvent(BaseEvent):
 
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
-        _check_probability(self.confidence, "confidence")
+        self.confidence = _probability(self.confidence, "confidence")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -529,7 +556,9 @@ class VADSpeechStartEvent(BaseEvent):
 
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
-        _check_probability(self.speech_probability, "speech_probability")
+        self.speech_probability = _required(
+            _probability(self.speech_probability, "speech_probability"), "speech_probability"
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -542,8 +571,12 @@ class VADSpeechEndEvent(BaseEvent):
 
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
-        _check_probability(self.speech_probability, "speech_probability")
-        _check_duration(self.total_speech_duration_ms, "total_speech_duration_ms")
+        self.speech_probability = _required(
+            _probability(self.speech_probability, "speech_probability"), "speech_probability"
+        )
+        self.total_speech_duration_ms = _required(
+            _duration(self.total_speech_duration_ms, "total_speech_duration_ms"), "total_speech_duration_ms"
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -563,8 +596,8 @@ class VADAudioEvent(_AudioMixin, BaseEvent):
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
         _check_audio(self)
-        _check_duration(self.duration_ms, "duration_ms")
-        _check_probability(self.speech_probability, "speech_probability")
+        self.duration_ms = _duration(self.duration_ms, "duration_ms")
+        self.speech_probability = _probability(self.speech_probability, "speech_probability")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -585,8 +618,8 @@ class VADPartialEvent(_AudioMixin, BaseEvent):
     def __post_init__(self) -> None:
         BaseEvent.__post_init__(self)
         _check_audio(self)
-        _check_duration(self.duration_ms, "duration_ms")
-        _check_probability(self.speech_probability, "speech_probability")
+        self.duration_ms = _duration(self.duration_ms, "duration_ms")
+        self.speech_probability = _probability(self.speech_probability, "speech_probability")
 
 
 @dataclass(slots=True, kw_only=True)

@@ -71,7 +71,8 @@ class UnknownEventTypeError(PluginsCoreError, ValueError):
     def __init__(self, value: Any, field: str = "event_type") -> None:
         self.field = field
         self.value = value
-        super().__init__(f"{field}={_show(value)}: unknown event type")
+        self.reason = "unknown event type"
+        super().__init__(f"{field}={_show(value)}: {self.reason}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.value, self.field))

@@ -31,6 +31,15 @@ FILTER_PARAMS: tuple[str, ...] = (
     "window_ms",
 )
 
+_PARAM_OF = {
+    "event_types": "type",
+    "session_ids": "session",
+    "plugin_names": "plugin",
+    "time_window_ms": "window_ms",
+    "text_contains": "q",
+    "start_time": "since",
+    "end_time": "until",
+}
 _TEXT_FIELDS = ("text", "text_source", "context", "reason", "error_code", "item_type")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -88,13 +97,13 @@ class EventFilter:
     ) -> None:
         types = {parse_event_type(t, "event_types") for t in event_types} if event_types else None
         self.event_types: set[EventType] | None = types or None
-        self.session_ids: set[str] | None = set(session_ids) if session_ids else None
-        self.plugin_names: set[str] | None = set(plugin_names) if plugin_names else None
+        self.session_ids = _names("session_ids", session_ids)
+        self.plugin_names = _names("plugin_names", plugin_names)
         self.time_window_ms = _check_number("time_window_ms", time_window_ms, low=0.0)
         self.min_confidence = _check_number("min_confidence", min_confidence, low=0.0, high=1.0)
         if text_contains is not None and not isinstance(text_contains, str):
             raise FilterError("text_contains", text_contains, "must be a string")
-        self.text_contains = text_contains or None
+        self.text_contains = (text_contains or "").strip() or None  # surrounding blanks never help a search
         self._needle = self.text_contains.casefold() if self.text_contains else None
         self.start_time = _as_utc("start_time", start_time)
         self.end_time = _as_utc("end_time", end_time)
@@ -159,7 +168,7 @@ class EventFilter:
             values.setdefault(key, []).append(value)
 
         def many(key: str) -> list[str]:
-            return [part.strip() for raw in values.get(key, []) for part in raw.split(",") if part.strip()]
+            return [raw for raw in values.get(key, []) if raw.strip()]
 
         def one(key: str) -> str | None:
             given = [v for v in values.get(key, []) if v.strip()]
@@ -168,7 +177,7 @@ class EventFilter:
             return given[0].strip() if given else None
 
         types: list[EventType] = []
-        for raw in many("type"):
+        for raw in (part.strip() for value in many("type") for part in value.split(",") if part.strip()):
             try:
                 types.append(parse_event_type(raw, "type"))
             except UnknownEventTypeError:
@@ -176,17 +185,22 @@ class EventFilter:
         errors = (one("errors") or "").lower()
         if errors not in _TRUE | _FALSE:
             raise FilterError("errors", errors, "must be 1 or 0 (true/false)")
-        return cls(
-            event_types=types or None,
-            session_ids=many("session") or None,
-            plugin_names=many("plugin") or None,
-            time_window_ms=_parse_float("window_ms", one("window_ms")),
-            min_confidence=_parse_float("min_confidence", one("min_confidence")),
-            text_contains=one("q"),
-            start_time=_parse_time("since", one("since")),
-            end_time=_parse_time("until", one("until")),
-            errors_only=errors in _TRUE,
-        )
+        try:
+            return cls(
+                event_types=types or None,
+                session_ids=many("session") or None,
+                plugin_names=many("plugin") or None,
+                time_window_ms=_parse_float("window_ms", one("window_ms")),
+                min_confidence=_parse_float("min_confidence", one("min_confidence")),
+                text_contains=one("q"),
+                start_time=_parse_time("since", one("since")),
+                end_time=_parse_time("until", one("until")),
+                errors_only=errors in _TRUE,
+            )
+        except FilterError as exc:  # name the parameter the user typed, not the constructor's argument
+            param = _PARAM_OF.get(exc.field, exc.field)
+            reason = exc.reason.replace("start_time", "since")
+            raise FilterError(param, exc.value, reason) from None
 
     def to_query(self) -> list[tuple[str, str]]:
         """The query-string pairs that ``from_query`` turns back into an equal filter."""
@@ -239,6 +253,18 @@ def _pairs(
                 out.extend((key, v) for v in value)
         return out
     return [(str(k), str(v)) for k, v in params]
+
+
+def _names(field: str, values: Iterable[str] | None) -> set[str] | None:
+    if not values:
+        return None
+    if isinstance(values, str):
+        raise FilterError(field, values, "must be a list of names, not one string")
+    names = set(values)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise FilterError(field, name, "names must be non-empty strings")
+    return names
 
 
 def _check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float | None:

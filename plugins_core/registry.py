@@ -426,6 +426,11 @@ class EventRegistry:
         with self._lock:
             return list(self._by_session)
 
+    def session_counts(self) -> dict[str, int]:
+        """Buffered events per session, without copying any event."""
+        with self._lock:
+            return {session: len(bucket) for session, bucket in self._by_session.items()}
+
     def events_after(self, seq: int, event_filter: EventFilter | None = None) -> Replay:
         """What a client that last saw ``seq`` missed, and how many of those were evicted."""
         with self._lock:
