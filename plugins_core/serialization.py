@@ -288,6 +288,7 @@ def _is_upstream_audio_placeholder(value: Any) -> bool:
 def _enum_decoder(enum_cls: type[Enum], desc: str) -> _Decoder:
     by_value: dict[Any, Enum] = {m.value: m for m in enum_cls}
     allowed = ", ".join(repr(v) for v in by_value)
+    article = "an" if enum_cls.__name__[0] in "AEIOU" else "a"
 
     def decode(value: Any) -> Any:
         if isinstance(value, enum_cls):
@@ -296,7 +297,7 @@ def _enum_decoder(enum_cls: type[Enum], desc: str) -> _Decoder:
             found = by_value.get(value)
             if found is not None:
                 return found
-            raise _Problem(f"not a {enum_cls.__name__} (one of {allowed})", value)
+            raise _Problem(f"not {article} {enum_cls.__name__} value ({allowed})", value)
         raise _Problem(f"expected {desc}, got {_json_type(value)}", value)
 
     return decode
@@ -683,12 +684,8 @@ def _decode(data: Any, prefix: str) -> BaseEvent:
             raise SerializationError(
                 prefix + required, None, f"missing; every serialized event has {required}"
             )
-    if (
-        codec.has_audio
-        and "audio_evicted" not in kwargs
-        and _is_upstream_audio_placeholder(data.get("audio_data"))
-    ):
-        kwargs["audio_evicted"] = True
+    if codec.has_audio and _is_upstream_audio_placeholder(data.get("audio_data")):
+        kwargs["audio_evicted"] = True  # the audio is gone, whatever else the data says
     try:
         return cls(**kwargs)
     except EventValidationError as exc:

@@ -191,6 +191,12 @@ class VAD(Plugin, abc.ABC):
             np.concatenate(self._frames) if self._frames else np.zeros(0, np.int16), self.sample_rate
         )
 
+    def pending_audio(self) -> PcmData:
+        """The open segment so far followed by samples not yet classified: a streaming recognizer
+        that starts at ``speech_start`` and is fed every later chunk hears the segment unbroken."""
+        parts = [*self._frames, self._leftover] if self.is_speech_active else [self._leftover]
+        return PcmData(np.concatenate(parts) if parts else np.zeros(0, np.int16), self.sample_rate)
+
     def _mean_probability(self) -> float | None:
         return self._probability_sum / self._speech_frames if self._speech_frames else None
 

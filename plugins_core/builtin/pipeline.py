@@ -1,0 +1,130 @@
+"""VoicePipeline: source -> VAD -> streaming STT -> reply policy -> TTS -> output, one session per
+conversation.
+
+The STT hears each utterance as it is spoken: at ``speech_start`` it gets the VAD's open segment
+(pre-roll included) and then every later chunk, so partial transcripts appear while the user talks
+and the final one follows ``speech_end`` by a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from plugins_core.audio import PcmData
+from plugins_core.plugin import Plugin
+from plugins_core.stt import STT
+from plugins_core.tts import TTS, AudioOutput, SynthesisResult
+from plugins_core.vad import VAD
+
+__all__ = ["ConversationResult", "StreamingSTT", "Turn", "VoicePipeline"]
+
+logger = logging.getLogger(__name__)
+
+
+class StreamingSTT(Protocol):
+    """An STT that takes chunks inside an utterance and is told when the utterance ends."""
+
+    async def process_audio(self, pcm_data: PcmData, user_metadata: dict[str, Any] | None = None) -> None: ...
+
+    async def end_utterance(self, user_metadata: dict[str, Any] | None = None) -> Any: ...
+
+
+@dataclass(slots=True)
+class Turn:
+    """One exchange: what was heard and what was said back."""
+
+    heard: str | None
+    reply: str | None
+    synthesis: SynthesisResult | None = None
+
+
+@dataclass(slots=True)
+class ConversationResult:
+    session_id: str
+    turns: list[Turn] = field(default_factory=list)
+
+
+class VoicePipeline:
+    def __init__(
+        self,
+        vad: VAD,
+        stt: STT,
+        tts: TTS,
+        reply: Callable[[str], str],
+        *,
+        output: AudioOutput | None = None,
+    ) -> None:
+        if not callable(getattr(stt, "end_utterance", None)):
+            raise TypeError(f"stt={stt!r}: needs end_utterance() (a streaming STT such as PocketSphinxSTT)")
+        self.vad = vad
+        self.stt = stt
+        self.tts = tts
+        self.reply = reply
+        if output is not None:
+            tts.set_output(output)
+        self.on_turn: list[Callable[[str, Turn], Any]] = []
+
+    @property
+    def plugins(self) -> list[Plugin]:
+        return [self.vad, self.stt, self.tts]
+
+    def begin_session(self, session_id: str | None = None) -> str:
+        """A new conversation: every plugin's events now carry this session id."""
+        session = session_id or f"conv-{uuid.uuid4().hex[:12]}"
+        for plugin in self.plugins:
+            plugin.session_id = session
+        return session
+
+    async def run_conversation(
+        self,
+        source: AsyncIterable[PcmData],
+        *,
+        session_id: str | None = None,
+        user: dict[str, Any] | None = None,
+    ) -> ConversationResult:
+        """Listen to ``source`` until it ends, answering each utterance; returns the turns."""
+        result = ConversationResult(self.begin_session(session_id))
+        await self.vad.reset()
+        async for chunk in source:
+            await self.feed(chunk, user, result)
+        was_active = self.vad.is_speech_active
+        await self.vad.flush(user)
+        if was_active:
+            await self._answer(user, result)
+        return result
+
+    async def feed(self, chunk: PcmData, user: dict[str, Any] | None, result: ConversationResult) -> None:
+        """One chunk through VAD, and into the STT while speech is active."""
+        stt: Any = self.stt
+        was_active = self.vad.is_speech_active
+        await self.vad.process_audio(chunk, user)
+        active = self.vad.is_speech_active
+        if active and not was_active:
+            await stt.process_audio(self.vad.pending_audio(), user)
+        elif active:
+            await stt.process_audio(chunk, user)
+        elif was_active:
+            await stt.process_audio(chunk, user)
+            await self._answer(user, result)
+
+    async def _answer(self, user: dict[str, Any] | None, result: ConversationResult) -> None:
+        stt: Any = self.stt
+        final = await stt.end_utterance(user)
+        heard = getattr(final, "text", None)
+        if not heard:
+            result.turns.append(Turn(None, None))
+            return
+        text = self.reply(heard)
+        synthesis = await self.tts.send(text, user)
+        turn = Turn(heard, text, synthesis)
+        result.turns.append(turn)
+        for callback in self.on_turn:
+            callback(result.session_id, turn)
+
+    async def close(self) -> None:
+        for plugin in self.plugins:
+            await plugin.close()

@@ -1,0 +1,115 @@
+"""PocketSphinxSTT: streaming offline recognition on the STT base class.
+
+Audio is fed chunk by chunk inside an utterance (``process_audio``); each change of the decoder's
+best guess is a ``partial_transcript``, and ``end_utterance()`` emits the final ``transcript`` with
+the confidence from the decoder's posterior and word timings. In grammar mode (a JSGF grammar or a
+phrase list) recognition of those phrases is exact; open dictation is offered but weak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from plugins_core.audio import PcmData
+from plugins_core.builtin.sphinx_engine import FinalResult, SphinxRecognizer
+from plugins_core.stt import STT, TranscriptResult
+
+__all__ = ["PocketSphinxSTT"]
+
+logger = logging.getLogger(__name__)
+
+
+class PocketSphinxSTT(STT):
+    def __init__(
+        self,
+        *,
+        phrases: Iterable[str] | None = None,
+        grammar: str | None = None,
+        provider_name: str = "pocketsphinx",
+        **kwargs: Any,
+    ) -> None:
+        self.recognizer = SphinxRecognizer(grammar=grammar, phrases=phrases)
+        self.model_name = f"pocketsphinx-en-us-{self.recognizer.mode}"
+        super().__init__(16000, provider_name=provider_name, plugin_version=_version(), **kwargs)
+
+    async def warm_up(self) -> None:
+        """Load the model now (100-600 ms) in a worker thread instead of on the first utterance."""
+        await asyncio.to_thread(self.recognizer.load)
+
+    @property
+    def in_utterance(self) -> bool:
+        return self.recognizer.in_utterance
+
+    async def _process_audio_impl(
+        self, pcm_data: PcmData, user_metadata: dict[str, Any] | None = None
+    ) -> list[TranscriptResult] | None:
+        if not self.recognizer.in_utterance:
+            self.recognizer.start()
+        partial = self.recognizer.feed(pcm_data.to_mono().to_int16().samples)
+        if partial is None or not partial.text:
+            return None
+        return [
+            (
+                False,
+                partial.text,
+                {
+                    "model_name": self.model_name,
+                    "processing_time_ms": partial.processing_time_ms,
+                    "audio_duration_ms": partial.audio_duration_ms,
+                    "language": "en-US",
+                },
+            )
+        ]
+
+    async def end_utterance(self, user_metadata: dict[str, Any] | None = None) -> FinalResult | None:
+        """Finish the utterance: emit the final transcript (or nothing, if nothing was recognised)."""
+        if self._is_closed or not self.recognizer.in_utterance:
+            return None
+        try:
+            result = self.recognizer.finish()
+        except Exception as exc:
+            self._emit_error_event(exc, "end of utterance", user_metadata)
+            return None
+        if result is None or not result.text:
+            logger.debug("%s: utterance ended with nothing recognised", self)
+            return None
+        self._emit_transcript_event(
+            result.text,
+            user_metadata,
+            {
+                "confidence": result.confidence,
+                "processing_time_ms": result.processing_time_ms,
+                "audio_duration_ms": result.audio_duration_ms,
+                "model_name": self.model_name,
+                "words": [dict(w) for w in result.words],
+                "language": "en-US",
+            },
+        )
+        return result
+
+    async def transcribe(
+        self, pcm: PcmData, user_metadata: dict[str, Any] | None = None
+    ) -> FinalResult | None:
+        """One whole segment (e.g. a VAD ``audio`` event): partials while feeding, then the final."""
+        for start in range(0, pcm.frame_count, 320):  # 20 ms steps, as a live stream would arrive
+            chunk = PcmData(pcm.samples[start : start + 320], pcm.sample_rate, pcm.format)
+            await self.process_audio(chunk, user_metadata)
+        return await self.end_utterance(user_metadata)
+
+    async def close(self) -> None:
+        if self.recognizer.in_utterance:
+            self.recognizer.cancel()
+        await super().close()
+
+
+def _version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("pocketsphinx")
+    except Exception:  # metadata missing in a vendored install: the version is informative only
+        logger.debug("pocketsphinx version unknown", exc_info=True)
+        return None
