@@ -12,6 +12,7 @@ memory after 1M audio events <= audio budget + 1 KB per buffered event.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import random
@@ -27,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugins_core import (  # noqa: E402
+from plugins_core import (
     BaseEvent,
     EventFilter,
     EventRegistry,
@@ -43,7 +44,7 @@ from plugins_core import (  # noqa: E402
     VADSpeechEndEvent,
     VADSpeechStartEvent,
 )
-from plugins_core.serialization import serialize_events  # noqa: E402
+from plugins_core.serialization import serialize_events
 
 Row = tuple[str, str, str, str, str]
 
@@ -57,7 +58,9 @@ class NaiveRegistry:
     def register_event(self, event: BaseEvent) -> None:
         self.events.append(event)
 
-    def get_events(self, event_filter: EventFilter | None = None, limit: int | None = None) -> list[BaseEvent]:
+    def get_events(
+        self, event_filter: EventFilter | None = None, limit: int | None = None
+    ) -> list[BaseEvent]:
         found = [e for e in self.events if event_filter is None or event_filter.matches(e)]
         return found[-limit:] if limit else found
 
@@ -135,7 +138,13 @@ def bench_registration(n: int) -> list[Row]:
     t_alone, t_both = statistics.median(alone), statistics.median(both)
     return [
         ("create event", f"{n:,} events", f"{n / t_alone:,.0f}/s", "-", "baseline"),
-        ("create + register", f"{n:,} events", f"{n / t_both:,.0f}/s", f"{t_both / t_alone:.2f}x cost", "<= 1.5x"),
+        (
+            "create + register",
+            f"{n:,} events",
+            f"{n / t_both:,.0f}/s",
+            f"{t_both / t_alone:.2f}x cost",
+            "<= 1.5x",
+        ),
     ]
 
 
@@ -149,7 +158,11 @@ def bench_queries(n: int) -> list[Row]:
     session = events[len(events) // 2].session_id or ""
     queries: list[tuple[str, EventFilter | None, int | None]] = [
         ("type=stt_transcript", EventFilter(event_types=[EventType.STT_TRANSCRIPT]), None),
-        ("type=stt_transcript&min_confidence=0.8", EventFilter([EventType.STT_TRANSCRIPT], min_confidence=0.8), None),
+        (
+            "type=stt_transcript&min_confidence=0.8",
+            EventFilter([EventType.STT_TRANSCRIPT], min_confidence=0.8),
+            None,
+        ),
         ("type=stt_error", EventFilter(event_types=[EventType.STT_ERROR]), None),
         ("type=tts_audio, limit=100", EventFilter(event_types=[EventType.TTS_AUDIO]), 100),
         ("errors=1, limit=100", EventFilter(errors_only=True), 100),
@@ -158,20 +171,30 @@ def bench_queries(n: int) -> list[Row]:
     rows: list[Row] = []
     for label, flt, limit in queries:
         assert ours.get_events(flt, limit) == naive.get_events(flt, limit), label
-        t_ours = best_of(lambda flt=flt, limit=limit: ours.get_events(flt, limit))
-        t_naive = best_of(lambda flt=flt, limit=limit: naive.get_events(flt, limit), 3)
+        t_ours = best_of(functools.partial(ours.get_events, flt, limit))
+        t_naive = best_of(functools.partial(naive.get_events, flt, limit), 3)
         found = len(ours.get_events(flt, limit))
         rows.append(
-            (f"get_events {label}", f"{n:,} buffered, {found:,} found", f"{t_ours * 1e3:.3f} ms",
-             ratio(t_naive, t_ours), "> 100x")
+            (
+                f"get_events {label}",
+                f"{n:,} buffered, {found:,} found",
+                f"{t_ours * 1e3:.3f} ms",
+                ratio(t_naive, t_ours),
+                "> 100x",
+            )
         )
     assert ours.get_session_events(session) == naive.get_session_events(session)
     t_ours = best_of(lambda: ours.get_session_events(session))
     t_naive = best_of(lambda: naive.get_session_events(session), 3)
     found = len(ours.get_session_events(session))
     rows.append(
-        ("get_session_events", f"{n:,} buffered, {found:,} found", f"{t_ours * 1e3:.3f} ms",
-         ratio(t_naive, t_ours), "> 100x")
+        (
+            "get_session_events",
+            f"{n:,} buffered, {found:,} found",
+            f"{t_ours * 1e3:.3f} ms",
+            ratio(t_naive, t_ours),
+            "> 100x",
+        )
     )
     return rows
 
@@ -202,25 +225,35 @@ def upstream_serialize_events(events: Iterable[BaseEvent]) -> str:
 def bench_serialization(n: int) -> list[Row]:
     transcripts: list[BaseEvent] = [
         STTTranscriptEvent(
-            text=f"transcript number {i}", confidence=0.9, session_id="s", plugin_name="stt",
-            user_metadata={"user": "u1", "turn": i}, words=[{"word": "transcript", "start_ms": 0}],
+            text=f"transcript number {i}",
+            confidence=0.9,
+            session_id="s",
+            plugin_name="stt",
+            user_metadata={"user": "u1", "turn": i},
+            words=[{"word": "transcript", "start_ms": 0}],
         )
         for i in range(n)
     ]
     audio_events: list[BaseEvent] = [
-        TTSAudioEvent(audio_data=bytes(640), session_id="s", plugin_name="tts", chunk_index=i) for i in range(n)
+        TTSAudioEvent(audio_data=bytes(640), session_id="s", plugin_name="tts", chunk_index=i)
+        for i in range(n)
     ]
     rows: list[Row] = []
     for label, events, note in (
         ("transcripts", transcripts, ""),
         ("tts_audio 640 B", audio_events, " (upstream drops the audio)"),
     ):
-        t_ours = best_of(lambda events=events: serialize_events(events))
-        t_up = best_of(lambda events=events: upstream_serialize_events(events))
+        t_ours = best_of(functools.partial(serialize_events, events))
+        t_up = best_of(functools.partial(upstream_serialize_events, events))
         size = len(serialize_events(events)) / 1e6
         rows.append(
-            (f"serialize_events {label}", f"{n:,} events, {size:.1f} MB", f"{n / t_ours:,.0f} events/s",
-             ratio(t_up, t_ours) + note, "> 5x" if label == "transcripts" else "-")
+            (
+                f"serialize_events {label}",
+                f"{n:,} events, {size:.1f} MB",
+                f"{n / t_ours:,.0f} events/s",
+                ratio(t_up, t_ours) + note,
+                "> 5x" if label == "transcripts" else "-",
+            )
         )
     return rows
 
@@ -236,7 +269,9 @@ def bench_memory(n: int, budget: int, chunk: int) -> list[Row]:
     for i in range(n):
         # a distinct bytes object per event, as real chunks are
         registry.register_event(
-            TTSAudioEvent(audio_data=audio[:-1] + bytes([i % 251]), session_id=sessions[i % 1000], plugin_name="tts")
+            TTSAudioEvent(
+                audio_data=audio[:-1] + bytes([i % 251]), session_id=sessions[i % 1000], plugin_name="tts"
+            )
         )
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] - before

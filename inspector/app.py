@@ -148,6 +148,11 @@ class InspectorServer:
                 raise RuntimeError("inspector server stopped during start-up")
             await asyncio.sleep(0.01)
 
+    async def wait(self) -> None:
+        """Until the server stops (Ctrl-C, SIGTERM or ``stop``)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         self.server.should_exit = True
         if self._task is not None:

@@ -38,6 +38,7 @@ class EventEmitter:
         self._sticky: dict[str, tuple[Any, ...]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.handler_errors = 0
+        self._loop_given = loop is not None
         if loop is None:
             try:
                 loop = asyncio.get_running_loop()
@@ -115,8 +116,8 @@ class EventEmitter:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if self._loop is None and running is not None:
-            self._loop = running
+        if running is not None:
+            self._adopt(running)
         loop = self._loop
         if loop is None or loop is running:
             self._dispatch(name, args, handlers)
@@ -124,6 +125,21 @@ class EventEmitter:
             logger.error("%s: event loop closed; %d handler(s) of %r not called", self, len(handlers), name)
         else:
             loop.call_soon_threadsafe(self._dispatch, name, args, handlers)
+
+    def bind_loop(self) -> None:
+        """Adopt the running loop when none was given (call from the plugin's async entry points):
+        a plugin made in synchronous code, or whose previous loop ended, then delivers on this one."""
+        try:
+            self._adopt(asyncio.get_running_loop())
+        except RuntimeError:
+            pass  # not inside a loop: nothing to adopt
+
+    def _adopt(self, running: asyncio.AbstractEventLoop) -> None:
+        loop = self._loop
+        if loop is None or (
+            not self._loop_given and loop is not running and (loop.is_closed() or not loop.is_running())
+        ):
+            self._loop = running
 
     def _dispatch(self, name: str, args: tuple[Any, ...], handlers: tuple[Handler, ...]) -> None:
         for handler in handlers:

@@ -102,6 +102,7 @@ class Plugin(EventEmitter):
 
     async def close(self) -> None:
         """Release resources and emit one ``closed`` event; later calls do nothing."""
+        self.bind_loop()
         if self._is_closed:
             return
         self._is_closed = True

@@ -25,6 +25,7 @@ from plugins_core.events import STTErrorEvent, STTPartialTranscriptEvent, STTTra
 from plugins_core.exceptions import AudioFormatError
 from plugins_core.plugin import Plugin
 from plugins_core.registry import EventRegistry
+from plugins_core.resample import StreamResampler
 
 __all__ = ["STT", "TranscriptResult"]
 
@@ -57,6 +58,7 @@ class STT(Plugin, abc.ABC):
         registry: EventRegistry | None = None,
     ) -> None:
         self.sample_rate = sample_rate
+        self._resampler: StreamResampler | None = None
         super().__init__(
             provider_name=provider_name,
             plugin_version=plugin_version,
@@ -77,6 +79,7 @@ class STT(Plugin, abc.ABC):
     ) -> None:
         """Transcribe one chunk. Accepts PcmData, a numpy array (at ``sample_rate``, default the
         plugin's) or s16 PCM bytes. Invalid audio is refused with a warning or an error event."""
+        self.bind_loop()
         if self._is_closed:
             logger.debug("%s: closed; audio ignored", self)
             return
@@ -89,7 +92,12 @@ class STT(Plugin, abc.ABC):
             return
         assert pcm is not None
         if pcm.sample_rate != self.sample_rate:
-            pcm = pcm.resample(self.sample_rate)
+            # one stateful resampler per source rate: chunk edges stay continuous
+            if self._resampler is None or self._resampler.source_rate != pcm.sample_rate:
+                self._resampler = StreamResampler(pcm.sample_rate, self.sample_rate)
+            pcm = self._resampler.process(pcm)
+            if pcm.frame_count == 0:
+                return
         started = time.perf_counter()
         try:
             results = await self._process_audio_impl(pcm, user_metadata)
@@ -132,7 +140,7 @@ class STT(Plugin, abc.ABC):
             logger.warning("%s: invalid sample_rate=%r", self, rate)
             return False
         if len(samples) == 0:
-            logger.debug("%s: empty audio chunk", self)
+            logger.warning("%s: empty audio chunk refused", self)
             return False
         return True
 

@@ -112,6 +112,7 @@ class TTS(Plugin, abc.ABC):
 
         Errors emit an ``error`` event (and ``error_legacy``) and are raised again.
         """
+        self.bind_loop()
         if self._is_closed:
             raise RuntimeError(f"{self!r} is closed")
         start = TTSSynthesisStartEvent(
@@ -181,8 +182,10 @@ class TTS(Plugin, abc.ABC):
         """Normalise whatever ``stream_audio`` produced into a stream of PcmData chunks."""
         if inspect.isawaitable(produced):
             produced = await produced
-        if isinstance(produced, (bytes, bytearray, PcmData, np.ndarray)):
-            yield self._as_pcm(produced)
+        if isinstance(produced, (bytes, bytearray, memoryview, PcmData, np.ndarray)) or isinstance(
+            getattr(produced, "data", None), (bytes, bytearray, memoryview)
+        ):
+            yield self._as_pcm(produced)  # one whole piece of audio (or one provider chunk object)
         elif isinstance(produced, AsyncIterable):
             async for chunk in produced:
                 yield self._as_pcm(chunk)

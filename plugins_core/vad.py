@@ -30,6 +30,7 @@ from plugins_core.events import (
 )
 from plugins_core.plugin import Plugin
 from plugins_core.registry import EventRegistry
+from plugins_core.resample import StreamResampler
 
 __all__ = ["VAD"]
 
@@ -85,6 +86,7 @@ class VAD(Plugin, abc.ABC):
         self._max_frames = max(1, int(max_speech_ms / frame_ms))
         # frames heard just before activation, kept so that a segment does not clip its first phoneme
         self._prefix: deque[np.ndarray[Any, Any]] = deque(maxlen=max(0, int(prefix_pad_ms / frame_ms)))
+        self._resampler: StreamResampler | None = None
         self._reset_state()
         super().__init__(
             provider_name=provider_name,
@@ -127,11 +129,12 @@ class VAD(Plugin, abc.ABC):
         sample_rate: int | None = None,
     ) -> None:
         """Feed audio of any length; whole frames are classified, the rest waits for the next call."""
+        self.bind_loop()
         if self._is_closed:
             return
         pcm = _as_pcm(pcm_data, sample_rate or self.sample_rate).to_mono().to_int16()
         if pcm.sample_rate != self.sample_rate:
-            pcm = pcm.resample(self.sample_rate)
+            pcm = self._resample(pcm)
         samples = np.concatenate([self._leftover, pcm.samples]) if self._leftover.size else pcm.samples
         whole = (samples.size // self.frame_size) * self.frame_size
         self._leftover = samples[whole:].copy()
@@ -145,6 +148,12 @@ class VAD(Plugin, abc.ABC):
                 self._emit_error_event(exc, "is_speech", user)
                 continue
             self._process_frame(frame, probability, user)
+
+    def _resample(self, pcm: PcmData) -> PcmData:
+        """Chunks at another rate go through one stateful resampler, so the stream stays continuous."""
+        if self._resampler is None or self._resampler.source_rate != pcm.sample_rate:
+            self._resampler = StreamResampler(pcm.sample_rate, self.sample_rate)
+        return self._resampler.process(pcm)
 
     def _process_frame(
         self, frame: np.ndarray[Any, Any], probability: float, user: dict[str, Any] | None
@@ -243,12 +252,16 @@ class VAD(Plugin, abc.ABC):
 
     async def flush(self, user: dict[str, Any] | None = None) -> None:
         """End an open segment now (e.g. at the end of a file)."""
+        if self._resampler is not None:
+            resampler, self._resampler = self._resampler, None
+            await self.process_audio(resampler.flush(), user)
         self._flush_speech_buffer(user)
 
     async def reset(self) -> None:
         """Forget all state, including unclassified samples; emits nothing."""
         self._reset_state()
         self._prefix.clear()
+        self._resampler = None
 
     def _emit_error_event(
         self, error: BaseException, context: str = "", user_metadata: dict[str, Any] | None = None

@@ -735,6 +735,8 @@ DURATION_FIELDS = [
 ESTIMATED_DURATION = pytest.param(
     TTSSynthesisStartEvent, "estimated_duration_ms", id="TTSStart.estimated_duration_ms"
 )
+
+
 @pytest.mark.parametrize(("cls", "name"), [*DURATION_FIELDS, ESTIMATED_DURATION])
 @pytest.mark.parametrize(
     "value",
