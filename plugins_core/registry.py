@@ -150,7 +150,8 @@ class EventRegistry:
         self._by_session: dict[str, deque[RegisteredEvent]] = {}
         self._by_type: dict[str, deque[RegisteredEvent]] = {}  # keyed by EventType value: str hashes fast
         self._by_id: dict[str, RegisteredEvent] = {}
-        self._audio: deque[RegisteredEvent] = deque()  # buffered entries that still hold audio
+        # buffered entries that still hold audio, with the size they were counted at
+        self._audio: deque[tuple[RegisteredEvent, int]] = deque()
         self._audio_bytes = 0
         self._plugin_counts: dict[str | None, int] = {}
         self._error_counts: Counter[str] = Counter()  # upstream key: f"{plugin_name}_{event_type.value}"
@@ -202,6 +203,7 @@ class EventRegistry:
             if by_type is None:
                 by_type = self._by_type[type_key] = deque()
             by_type.append(entry)
+            prior = self._by_id.get(event.event_id)
             self._by_id[event.event_id] = entry
             plugin_counts = self._plugin_counts
             plugin_counts[event.plugin_name] = plugin_counts.get(event.plugin_name, 0) + 1
@@ -210,8 +212,8 @@ class EventRegistry:
                 self._plugin_errors[event.plugin_name] += 1
             elif type_key in _AUDIO_KEYS:
                 audio = event.audio_data  # type: ignore[attr-defined]
-                if audio:
-                    self._audio.append(entry)
+                if audio and (prior is None or prior.event is not event):  # counted once per object
+                    self._audio.append((entry, len(audio)))
                     self._audio_bytes += len(audio)
                     if self._audio_bytes > self.max_audio_bytes:
                         self._evict_audio()
@@ -228,7 +230,10 @@ class EventRegistry:
             self._notify(event, listeners)
         event_logger = self.event_logger
         if event_logger is not None and event_logger.logger.isEnabledFor(event_logger.level):
-            event_logger.log_event(event)
+            try:
+                event_logger.log_event(event)
+            except Exception:  # a record that cannot be formatted must not fail the registration
+                logger.warning("could not log %s %s", event.event_type.value, event.event_id, exc_info=True)
         return seq
 
     def _evict_oldest(self) -> None:
@@ -254,16 +259,20 @@ class EventRegistry:
         else:
             del self._plugin_counts[plugin]
         if type_key in _ERROR_KEYS:
-            self._error_counts[f"{plugin}_{type_key}"] -= 1
-            self._plugin_errors[plugin] -= 1
-        elif self._audio and self._audio[0] is old:
-            self._audio.popleft()
-            self._audio_bytes -= len(event.audio_data or b"")  # type: ignore[attr-defined]
+            _decrement(self._error_counts, f"{plugin}_{type_key}")
+            _decrement(self._plugin_errors, plugin)
+        elif self._audio and self._audio[0][0] is old:
+            _, size = self._audio.popleft()
+            newer = self._by_id.get(event.event_id)
+            if newer is not None and newer.event is event and getattr(event, "audio_data", None) is not None:
+                self._audio.append((newer, size))  # still buffered through a later registration
+            else:
+                self._audio_bytes -= size
 
     def _evict_audio(self) -> None:
         while self._audio_bytes > self.max_audio_bytes and self._audio:
-            event: Any = self._audio.popleft().event
-            size = len(event.audio_data or b"")
+            entry, size = self._audio.popleft()
+            event: Any = entry.event
             event.audio_data = None
             event.audio_evicted = True
             self._audio_bytes -= size
@@ -321,7 +330,8 @@ class EventRegistry:
     ) -> Subscription:
         """A bounded async feed of events registered from now on (call it on the consuming loop)."""
         target = loop if loop is not None else asyncio.get_running_loop()
-        sub = Subscription(target, max_queue or self.subscriber_queue, event_filter, self._unsubscribe)
+        bound = self.subscriber_queue if max_queue is None else max_queue
+        sub = Subscription(target, bound, event_filter, self._unsubscribe)
         with self._lock:
             self._subscriptions += (sub,)
         return sub
@@ -432,13 +442,22 @@ class EventRegistry:
             return {session: len(bucket) for session, bucket in self._by_session.items()}
 
     def events_after(self, seq: int, event_filter: EventFilter | None = None) -> Replay:
-        """What a client that last saw ``seq`` missed, and how many of those were evicted."""
+        """What a client that last saw ``seq`` missed, and how many of those were evicted.
+
+        ``missed`` counts every evicted event after ``seq``, whether or not it would have matched
+        the filter (evicted events can no longer be tested). One snapshot under the lock, so the
+        events, the count and ``last_seq`` agree.
+        """
+        flt = event_filter if event_filter is not None and not event_filter.is_empty else None
         with self._lock:
             oldest = self._ring[0].seq if self._ring else self._last_seq + 1
             last = self._last_seq
-        missed = max(0, min(oldest, last + 1) - seq - 1)
-        events = self.query(event_filter, after_seq=seq)
-        return Replay(events=events, missed=missed, last_seq=last)
+            sources, exact = self._candidate_sources(flt)
+            snapshot = [_after(source, seq) for source in sources]
+        merged = snapshot[0] if len(snapshot) == 1 else list(heapq.merge(*snapshot, key=_seq_key))
+        if flt is not None and not exact:
+            merged = [entry for entry in merged if flt.matches(entry.event)]
+        return Replay(events=merged, missed=max(0, oldest - seq - 1), last_seq=last)
 
     def __iter__(self) -> Iterator[BaseEvent]:
         return iter(self.events)
@@ -512,6 +531,17 @@ class EventRegistry:
 
 _ERROR_KEYS = frozenset(t.value for t in ERROR_EVENT_TYPES)
 _AUDIO_KEYS = frozenset(t.value for t in AUDIO_EVENT_TYPES)
+
+
+def _decrement(counter: Counter[Any], key: Any) -> None:
+    """Count down and forget keys that reach zero, so counters shrink with the ring."""
+    remaining = counter[key] - 1
+    if remaining > 0:
+        counter[key] = remaining
+    else:
+        del counter[key]
+
+
 _new_entry = tuple.__new__  # RegisteredEvent without the Python-level NamedTuple __new__ (hot path)
 
 

@@ -156,7 +156,10 @@ def _encode_datetime(value: Any) -> Any:
 def _encode_bytes(value: Any) -> Any:
     if value is None:
         return None
-    return base64.b64encode(value).decode("ascii")
+    try:
+        return base64.b64encode(value).decode("ascii")
+    except TypeError:  # not bytes-like (set after creation): written as is, or named as unwritable
+        return value
 
 
 _SCALARS = (str, int, bool, NoneType)
@@ -644,6 +647,9 @@ def event_to_json(event: BaseEvent) -> str:
 # ----------------------------------------------------------------------------------------- decoding
 
 
+_ENVELOPE_KEYS = frozenset({"event_type", "format_version"})  # read by _decode itself, not passed on
+
+
 def _whole(prefix: str) -> str:
     """The path naming a whole event, from the prefix naming its fields."""
     return prefix[:-1] if prefix else "event"
@@ -677,7 +683,7 @@ def _decode(data: Any, prefix: str) -> BaseEvent:
             decoder = decoders.get(key)
             if decoder is not None:
                 kwargs[key] = decoder(value)
-            elif key != "event_type" and key != "format_version":
+            elif key not in _ENVELOPE_KEYS:
                 raise _Problem(f"unknown field for {cls.__name__}", value)
     except _Problem as problem:
         raise SerializationError(f"{prefix}{key}{problem.sub}", problem.value, problem.reason) from None

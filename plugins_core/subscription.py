@@ -65,7 +65,6 @@ class Subscription:
         self._wake_scheduled = False
         self._closed = False
         self._on_close = on_close
-        self._loop_thread = threading.get_ident()
 
     def __repr__(self) -> str:
         return (
@@ -88,6 +87,8 @@ class Subscription:
         with self._lock:
             if self._closed:
                 return False
+            if self.loop.is_closed():
+                return True  # _wake, outside the registry's lock, closes this subscription
             if len(self._items) >= self.max_queue:
                 self._items.popleft()
                 self.dropped += 1
@@ -100,7 +101,11 @@ class Subscription:
 
     def _wake(self) -> None:
         """Wake the consumer: directly on the loop's thread, else through the loop's thread-safe handoff."""
-        if threading.get_ident() == self._loop_thread:
+        if self.loop.is_closed():
+            logger.warning("subscription's event loop is closed; closing %r", self)
+            self.close()
+            return
+        if asyncio._get_running_loop() is self.loop:  # on the loop's own thread
             self._resolve_waiter()
             return
         try:
