@@ -559,6 +559,9 @@ class VADSpeechStartEvent(BaseEvent):
         self.speech_probability = _required(
             _probability(self.speech_probability, "speech_probability"), "speech_probability"
         )
+        self.activation_threshold = _required(
+            _probability(self.activation_threshold, "activation_threshold"), "activation_threshold"
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -573,6 +576,9 @@ class VADSpeechEndEvent(BaseEvent):
         BaseEvent.__post_init__(self)
         self.speech_probability = _required(
             _probability(self.speech_probability, "speech_probability"), "speech_probability"
+        )
+        self.deactivation_threshold = _required(
+            _probability(self.deactivation_threshold, "deactivation_threshold"), "deactivation_threshold"
         )
         self.total_speech_duration_ms = _required(
             _duration(self.total_speech_duration_ms, "total_speech_duration_ms"), "total_speech_duration_ms"
