@@ -219,7 +219,13 @@ class EventRegistry:
                         self._evict_audio()
             subscriptions = self._subscriptions
             to_wake = (
-                [s for s in subscriptions if _wants(s, event) and s._offer(entry)] if subscriptions else ()
+                [
+                    s
+                    for s in subscriptions
+                    if (s.filter is None or s.filter.matches(event)) and s._offer(entry)
+                ]
+                if subscriptions
+                else ()
             )
             listeners = (
                 (self._listeners.get(event_type, ()) + self._any_listeners) if self._has_listeners else ()
@@ -543,10 +549,6 @@ def _decrement(counter: Counter[Any], key: Any) -> None:
 
 
 _new_entry = tuple.__new__  # RegisteredEvent without the Python-level NamedTuple __new__ (hot path)
-
-
-def _wants(sub: Subscription, event: BaseEvent) -> bool:
-    return sub.filter is None or sub.filter.matches(event)
 
 
 _event_of = operator.itemgetter(1)

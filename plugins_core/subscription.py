@@ -59,7 +59,7 @@ class Subscription:
         self.dropped = 0  # total dropped since the subscription was made
         self.delivered = 0
         self._unreported_drops = 0
-        self._items: deque[RegisteredEvent] = deque()
+        self._items: deque[RegisteredEvent] = deque(maxlen=max_queue)
         self._lock = threading.Lock()
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
@@ -87,13 +87,15 @@ class Subscription:
         with self._lock:
             if self._closed:
                 return False
-            if self.loop.is_closed():
-                return True  # _wake, outside the registry's lock, closes this subscription
-            if len(self._items) >= self.max_queue:
-                self._items.popleft()
+            items = self._items
+            if len(items) == self.max_queue:  # the deque's maxlen drops the oldest on append
+                if self.loop.is_closed():
+                    return (
+                        True  # nobody will read this any more: _wake, outside the registry's lock, closes it
+                    )
                 self.dropped += 1
                 self._unreported_drops += 1
-            self._items.append(item)
+            items.append(item)
             if self._waiter is not None and not self._wake_scheduled:
                 self._wake_scheduled = True
                 return True

@@ -450,7 +450,8 @@ def test_subscription_on_a_closed_loop_without_a_waiting_consumer_is_closed() ->
     loop = asyncio.new_event_loop()
 
     async def subscribe() -> Subscription:
-        return registry.subscribe()
+        # the closed loop is noticed when the queue is full: it holds at most max_queue meanwhile
+        return registry.subscribe(max_queue=10)
 
     try:
         sub = loop.run_until_complete(subscribe())

@@ -1,0 +1,266 @@
+"""The inspector's stream under load, against a real uvicorn on 127.0.0.1 and a real browser.
+
+Run: ``python benchmarks/bench_stream.py`` (add ``--no-browser`` to skip Chromium).
+
+Measures: events per second streamed to 1 and to 10 SSE clients; emit-to-browser latency p50/p99
+at 100 and 2,000 events/s on the real inspector page in headless Chromium (the time from an event's
+creation to the page having handled it, read from the page's own stream handler) with the page's
+responsiveness to clicks meanwhile; and the pipeline's emit rate with one stalled client against
+none, in the same process. Targets: 2,000 events/s to a real browser with p99 under 250 ms and the
+page responding to clicks; a stalled client costs the emitter under 10%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from inspector.app import InspectorServer
+from inspector.settings import InspectorSettings
+from plugins_core import EventRegistry, STTTranscriptEvent
+
+Row = tuple[str, str, str, str]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def serve(registry: EventRegistry, **settings: Any) -> InspectorServer:
+    server = InspectorServer(registry, InspectorSettings(port=0, **settings))
+    server.start_in_thread()
+    return server
+
+
+def transcript(i: int) -> STTTranscriptEvent:
+    return STTTranscriptEvent(
+        text=f"utterance {i}", confidence=0.9, session_id=f"s{i % 8}", plugin_name="stt"
+    )
+
+
+class SSECounter(threading.Thread):
+    """Reads /api/stream and counts events until it has seen ``until_seq``."""
+
+    def __init__(self, url: str, until_seq: int) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.until_seq = until_seq
+        self.events = 0
+        self.dropped = 0
+        self.ready = threading.Event()
+        self.done_at: float | None = None
+
+    def run(self) -> None:
+        with httpx.Client(timeout=60) as client, client.stream("GET", self.url) as response:
+            frame: dict[str, str] = {}
+            for line in response.iter_lines():
+                if line:
+                    key, _, value = line.partition(":")
+                    frame[key] = value.strip()
+                    continue
+                kind, data = frame.get("event", ""), frame.get("data", "")
+                frame = {}
+                if kind == "hello":
+                    self.ready.set()
+                elif kind == "dropped":
+                    self.dropped += int(data.split('"dropped":')[1].split(",")[0])
+                elif kind == "events":
+                    self.events += data.count('"seq":')
+                    last = int(data.rsplit('"seq":', 1)[1].split("}")[0])
+                    if last >= self.until_seq:
+                        self.done_at = time.perf_counter()
+                        return
+
+
+def bench_clients(clients: int, count: int) -> Row:
+    """Register ``count`` events as fast as one thread can; time until every client has them all."""
+    registry = EventRegistry(max_events=count + 10, max_audio_bytes=0)
+    server = serve(registry, client_queue=count + 10, batch_interval_s=0.05, max_batch=5_000)
+    try:
+        base = f"http://127.0.0.1:{server.bound_port}/api/stream"
+        readers = [SSECounter(base, count) for _ in range(clients)]
+        for reader in readers:
+            reader.start()
+            reader.ready.wait(10)
+        events = [transcript(i) for i in range(count)]
+        started = time.perf_counter()
+        for event in events:
+            registry.register_event(event)
+        for reader in readers:
+            reader.join(120)
+        finished = max(r.done_at or float("inf") for r in readers)
+        received = sum(r.events for r in readers)
+        dropped = sum(r.dropped for r in readers)
+        elapsed = finished - started
+        return (
+            f"stream to {clients} client{'s' if clients > 1 else ''}",
+            f"{count:,} events each",
+            f"{count / elapsed:,.0f} events/s per client ({received:,} delivered, {dropped} dropped)",
+            "-",
+        )
+    finally:
+        server.stop_thread()
+
+
+def bench_stalled(count: int) -> Row:
+    """Emitter rate (create + register) with no client, then with a client that never reads."""
+    registry = EventRegistry(max_events=10_000, max_audio_bytes=0)
+    server = serve(registry, client_queue=1_000)
+    try:
+
+        def emit() -> float:
+            started = time.perf_counter()
+            for i in range(count):
+                registry.register_event(transcript(i))
+            return count / (time.perf_counter() - started)
+
+        idle = [emit() for _ in range(3)]
+        stalled = socket.create_connection(("127.0.0.1", server.bound_port or 0))
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.sendall(b"GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # and never read again
+        deadline = time.time() + 30
+        hub = server.app.state.hub
+        # emit until the client's socket buffers are full and its queue overflows: it is stalled now
+        while hub.stats()["dropped_events"] == 0 and time.time() < deadline:
+            emit()
+        before = hub.stats()["dropped_events"]
+        with_stalled = [emit() for _ in range(3)]
+        drops = hub.stats()["dropped_events"] - before
+        stalled.close()
+        cost = 1 - statistics.median(with_stalled) / statistics.median(idle)
+        return (
+            "emitter with a stalled client",
+            f"{count:,} events x 3",
+            f"{statistics.median(with_stalled):,.0f}/s vs {statistics.median(idle):,.0f}/s idle "
+            f"({drops:,} dropped for it)",
+            f"costs {cost:.1%} (target < 10%)",
+        )
+    finally:
+        server.stop_thread()
+
+
+LATENCY_PROBE = """
+() => {
+  const probe = window.__latency = {samples: [], clicks: []};
+  const handlers = window.inspector.stream.handlers;
+  const original = handlers.onEvents;
+  handlers.onEvents = (events) => {
+    original(events);
+    const arrived = Date.now();
+    requestAnimationFrame(() => {
+      const painted = Date.now();
+      for (const e of events) probe.samples.push([Date.parse(e.timestamp), arrived, painted]);
+    });
+  };
+}
+"""
+
+
+def bench_browser(rate: int, seconds: float) -> list[Row]:
+    """Emit at ``rate`` events/s for ``seconds`` while the real page renders them in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    registry = EventRegistry(max_events=50_000, max_audio_bytes=0)
+    server = serve(registry)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"http://127.0.0.1:{server.bound_port}/")
+            page.wait_for_function("() => window.inspector && window.inspector.stream")
+            page.evaluate(LATENCY_PROBE)
+            stop = threading.Event()
+
+            def produce() -> None:
+                interval = 1.0 / rate
+                due = time.perf_counter()
+                i = 0
+                while not stop.is_set():
+                    registry.register_event(transcript(i))
+                    i += 1
+                    due += interval
+                    pause = due - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+
+            producer = threading.Thread(target=produce, daemon=True)
+            producer.start()
+            time.sleep(1.0)  # warm up
+            page.evaluate("() => { window.__latency.samples = []; }")
+            click_ms = []
+            end = time.time() + seconds
+            while time.time() < end:
+                started = time.perf_counter()
+                page.keyboard.press("p")  # pause / resume, the page's own shortcut
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
+                click_ms.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.25)
+            stop.set()
+            producer.join()
+            samples = page.evaluate("() => window.__latency.samples")
+            browser.close()
+    finally:
+        server.stop_thread()
+    created = np.array([s[0] for s in samples], dtype=np.float64)
+    painted = np.array([s[2] for s in samples], dtype=np.float64)
+    latency = painted - created
+    p50, p99 = np.percentile(latency, [50, 99]) if latency.size else (float("nan"), float("nan"))
+    delivered = latency.size / seconds
+    return [
+        (
+            f"emit-to-browser at {rate:,}/s",
+            f"{seconds:.0f} s, {latency.size:,} events ({delivered:,.0f}/s rendered)",
+            f"p50 {p50:.0f} ms, p99 {p99:.0f} ms",
+            f"{'ok' if p99 < 250 else 'OVER'} (p99 < 250 ms)",
+        ),
+        (
+            f"keypress to next frame at {rate:,}/s",
+            f"{len(click_ms)} presses",
+            f"p50 {statistics.median(click_ms):.0f} ms, max {max(click_ms):.0f} ms",
+            "page responsive",
+        ),
+    ]
+
+
+def print_table(rows: list[Row]) -> None:
+    header: Row = ("measure", "size", "result", "target")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    line = "  ".join("-" * w for w in widths)
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if row is header:
+            print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
+    args = parser.parse_args()
+    rows = [bench_clients(1, 50_000), bench_clients(10, 20_000), bench_stalled(50_000)]
+    if not args.no_browser:
+        rows += bench_browser(100, 8)
+        rows += bench_browser(2_000, 8)
+    print(f"# {datetime.now().isoformat(timespec='seconds')}")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
