@@ -24,7 +24,7 @@ from starlette.requests import Request
 from inspector.eventjson import event_json
 from inspector.query import EventQuery, QueryError, parse_query
 from inspector.settings import InspectorSettings
-from plugins_core import EventRegistry, RegisteredEvent
+from plugins_core import EventRegistry, RegisteredEvent, Subscription
 
 __all__ = ["StreamHub", "stream_response"]
 
@@ -37,10 +37,16 @@ class StreamClient:
     client_id: int
     query: str
     connected_at: float
+    subscription: Subscription | None = None
     sent: int = 0
     frames: int = 0
-    dropped: int = 0
     gaps: int = 0
+
+    @property
+    def dropped(self) -> int:
+        """Events this client's queue dropped so far, counted as they are dropped (a stalled client
+        never reads its notices, but its drops still show here)."""
+        return self.subscription.dropped if self.subscription is not None else 0
 
 
 class StreamHub:
@@ -92,6 +98,7 @@ async def _frames(
     # in the replay or in the queue (or both, deduplicated by seq), never in neither.
     start = resume if resume is not None else registry.last_seq
     subscription = registry.subscribe(query.filter, max_queue=settings.client_queue)
+    client.subscription = subscription
     try:
         yield _notice("hello", {"last_seq": registry.last_seq, "resumed_from": resume}, start)
         last_sent = start
@@ -117,7 +124,6 @@ async def _frames(
                 batch.items.extend(more.items)
                 batch.dropped += more.dropped
             if batch.dropped:
-                client.dropped += batch.dropped
                 yield _notice("dropped", {"dropped": batch.dropped, "total": client.dropped})
             fresh = [entry for entry in batch.items if entry.seq > last_sent]
             if fresh:
