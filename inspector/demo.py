@@ -63,17 +63,20 @@ async def run_demo(
     sts, notes = await build_demo(registry, options)
     conversations = 0
     try:
-        if options.mic:
-            source, reason = open_source("microphone")
-            notify(reason or "input: microphone (one conversation; speak one of the demo phrases)")
-            await sts.converse(source)
-            return 1
         for note in notes:
             notify(note)
-        prompts = prompt_files()
+        if options.mic:
+            source, reason = open_source("microphone")
+            if reason is None:
+                notify("input: microphone (one conversation; say one of the demo phrases)")
+                await sts.converse(source)
+                return 1
+            await source.close()
+            notify(f"{reason}; playing the prompt files instead")
+        prompts = prompt_files(include_misses=True)
         if not prompts:
             raise FileNotFoundError("no demo prompts found: run scripts/make_prompts.py")
-        notify(f"input: {len(prompts)} prompt files, one conversation each")
+        notify(f"input: {len(prompts)} prompt files, one conversation each (one is outside the grammar)")
         rounds = 0
         while options.rounds is None or rounds < options.rounds:
             for path in prompts:

@@ -36,6 +36,9 @@ PHRASES: tuple[str, ...] = (
     "goodbye",
 )
 """Lower case, no punctuation: each is also a line of phrases.txt, usable as a recognizer grammar."""
+MISSES: tuple[str, ...] = ("open the pod bay doors",)
+"""Spoken prompts outside the grammar (not in phrases.txt): the demo's recognizer finds no match,
+reports it as an error event and the agent asks again, so the inspector has a real miss to show."""
 SAMPLE_RATE = 16000
 RATE_WPM = 125
 LEAD_S = 0.4
@@ -78,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = EspeakEngine.get()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    for phrase in PHRASES:
+    for phrase in PHRASES + MISSES:
         pcm = render(engine, phrase, voice=args.voice, rate_wpm=args.rate)
         path = out / f"{slug(phrase)}.wav"
         path.write_bytes(pcm.to_wav_bytes())

@@ -57,6 +57,7 @@ class VoicePipeline:
         reply: Callable[[str], str],
         *,
         output: AudioOutput | None = None,
+        answer_misses: bool = True,
     ) -> None:
         if not callable(getattr(stt, "end_utterance", None)):
             raise TypeError(f"stt={stt!r}: needs end_utterance() (a streaming STT such as PocketSphinxSTT)")
@@ -64,6 +65,7 @@ class VoicePipeline:
         self.stt = stt
         self.tts = tts
         self.reply = reply
+        self.answer_misses = answer_misses  # reply to an utterance nothing was recognised in
         if output is not None:
             tts.set_output(output)
         self.on_turn: list[Callable[[str, Turn], Any]] = []
@@ -115,10 +117,10 @@ class VoicePipeline:
         stt: Any = self.stt
         final = await stt.end_utterance(user)
         heard = getattr(final, "text", None)
-        if not heard:
+        if not heard and not self.answer_misses:
             result.turns.append(Turn(None, None))
             return
-        text = self.reply(heard)
+        text = self.reply(heard or "")  # a miss gets the policy's fallback ("Sorry, ...")
         synthesis = await self.tts.send(text, user)
         turn = Turn(heard, text, synthesis)
         result.turns.append(turn)

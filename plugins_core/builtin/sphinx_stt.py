@@ -13,25 +13,50 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from plugins_core.audio import PcmData
 from plugins_core.builtin.sphinx_engine import FinalResult, SphinxRecognizer
+from plugins_core.exceptions import PluginsCoreError
 from plugins_core.stt import STT, TranscriptResult
 
-__all__ = ["PocketSphinxSTT"]
+__all__ = ["NoMatchError", "PocketSphinxSTT"]
 
 logger = logging.getLogger(__name__)
 
+#: RMS (int16) below which an utterance is silence, not speech: -50 dBFS. Silence that found no match
+#: is not a miss worth an error event.
+_SPEECH_RMS = 100.0
+
+
+class NoMatchError(PluginsCoreError):
+    """Speech was heard but nothing in the grammar matched it (reported, never raised)."""
+
+    error_code = "no_match"
+
 
 class PocketSphinxSTT(STT):
+    """Args:
+    phrases, grammar: grammar mode (a phrase list or a JSGF grammar); neither: open dictation.
+    report_no_match: an utterance of at least ``min_utterance_ms`` with no result becomes an
+        ``error`` event (``NoMatchError``), so misses show in error rates instead of vanishing.
+    """
+
     def __init__(
         self,
         *,
         phrases: Iterable[str] | None = None,
         grammar: str | None = None,
         provider_name: str = "pocketsphinx",
+        report_no_match: bool = True,
+        min_utterance_ms: float = 300.0,
         **kwargs: Any,
     ) -> None:
         self.recognizer = SphinxRecognizer(grammar=grammar, phrases=phrases)
+        self.report_no_match = report_no_match
+        self.min_utterance_ms = min_utterance_ms
+        self._utterance_ms = 0.0
+        self._utterance_peak_rms = 0.0
         self.model_name = f"pocketsphinx-en-us-{self.recognizer.mode}"
         super().__init__(16000, provider_name=provider_name, plugin_version=_version(), **kwargs)
 
@@ -48,6 +73,14 @@ class PocketSphinxSTT(STT):
     ) -> list[TranscriptResult] | None:
         if not self.recognizer.in_utterance:
             self.recognizer.start()
+            self._utterance_ms = 0.0
+            self._utterance_peak_rms = 0.0
+        self._utterance_ms += pcm_data.duration_ms
+        samples = pcm_data.to_mono().to_int16().samples
+        if samples.size:
+            self._utterance_peak_rms = max(
+                self._utterance_peak_rms, float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+            )
         partial = self.recognizer.feed(pcm_data.to_mono().to_int16().samples)
         if partial is None or not partial.text:
             return None
@@ -74,7 +107,12 @@ class PocketSphinxSTT(STT):
             self._emit_error_event(exc, "end of utterance", user_metadata)
             return None
         if result is None or not result.text:
-            logger.debug("%s: utterance ended with nothing recognised", self)
+            heard_sound = self._utterance_peak_rms >= _SPEECH_RMS
+            if self.report_no_match and heard_sound and self._utterance_ms >= self.min_utterance_ms:
+                miss = NoMatchError(
+                    f"no {self.recognizer.mode} match in {self._utterance_ms:.0f} ms of speech"
+                )
+                self._emit_error_event(miss, "recognition", user_metadata)
             return None
         self._emit_transcript_event(
             result.text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from plugins_core.audio import PcmData
@@ -9,6 +10,16 @@ from plugins_core.builtin.vad_engines import EnergyClassifier, WebRTCClassifier
 from plugins_core.vad import VAD
 
 __all__ = ["EnergyVAD", "WebRTCVAD"]
+
+
+def _version(distribution: str) -> str | None:
+    """The installed version of what does the work, for the events' ``plugin_version``."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        from plugins_core import __version__
+
+        return __version__ if distribution == "plugins-inspector" else None
 
 
 class EnergyVAD(VAD):
@@ -26,6 +37,7 @@ class EnergyVAD(VAD):
     ) -> None:
         self.classifier = EnergyClassifier(threshold_db, sample_rate=sample_rate, adaptive=adaptive)
         kwargs.setdefault("provider_name", "energy-vad")
+        kwargs.setdefault("plugin_version", _version("plugins-inspector"))
         super().__init__(sample_rate, frame_size=sample_rate * frame_ms // 1000, **kwargs)
 
     async def is_speech(self, frame: PcmData) -> float:
@@ -50,6 +62,7 @@ class WebRTCVAD(VAD):
     ) -> None:
         self.classifier = WebRTCClassifier(aggressiveness, sample_rate=sample_rate)
         kwargs.setdefault("provider_name", "webrtc-vad")
+        kwargs.setdefault("plugin_version", _version("webrtcvad-wheels"))
         super().__init__(sample_rate, frame_size=sample_rate * frame_ms // 1000, **kwargs)
 
     async def is_speech(self, frame: PcmData) -> float:
