@@ -76,6 +76,7 @@ from plugins_core.registry import (
 )
 from plugins_core.serialization import (
     FORMAT_VERSION,
+    NDJSON_FORMAT,
     EventSerializer,
     RestoredError,
     deserialize_event,
@@ -120,6 +121,7 @@ __all__ = [
     "FORMAT_VERSION",
     "FilterError",
     "Handler",
+    "NDJSON_FORMAT",
     "PcmData",
     "Plugin",
     "PluginClosedEvent",
