@@ -13,19 +13,24 @@ import plugins_core
 
 EXPECTED = {
     # events
-    "AUDIO_EVENT_TYPES", "ERROR_EVENT_TYPES", "EVENT_CLASS_MAP", "AudioFormat", "BaseEvent", "ConnectionState",
-    "EventType", "PluginClosedEvent", "PluginErrorEvent", "PluginInitializedEvent", "STSAudioInputEvent",
+    "AUDIO_EVENT_TYPES", "ERROR_EVENT_TYPES", "EVENT_CLASS_MAP", "AudioFormat", "BaseEvent",
+    "ConnectionState",
+    "EventType", "PluginClosedEvent", "PluginErrorEvent", "PluginInitializedEvent",
+    "STSAudioInputEvent",
     "STSAudioOutputEvent", "STSConnectedEvent", "STSConversationItemEvent", "STSDisconnectedEvent",
     "STSErrorEvent", "STSResponseEvent", "STSTranscriptEvent", "STTConnectionEvent", "STTErrorEvent",
-    "STTPartialTranscriptEvent", "STTTranscriptEvent", "TTSAudioEvent", "TTSConnectionEvent", "TTSErrorEvent",
-    "TTSSynthesisCompleteEvent", "TTSSynthesisStartEvent", "VADAudioEvent", "VADErrorEvent", "VADPartialEvent",
+    "STTPartialTranscriptEvent", "STTTranscriptEvent", "TTSAudioEvent", "TTSConnectionEvent",
+    "TTSErrorEvent",
+    "TTSSynthesisCompleteEvent", "TTSSynthesisStartEvent", "VADAudioEvent", "VADErrorEvent",
+    "VADPartialEvent",
     "VADSpeechEndEvent", "VADSpeechStartEvent", "create_event", "parse_event_type",
     # audio, errors
     "PcmData", "AudioFormatError", "EventValidationError", "FilterError", "PluginsCoreError",
     "SerializationError", "UnknownEventTypeError",
     # filters, registry, subscriptions
     "FILTER_PARAMS", "EventFilter", "event_confidence", "event_text", "DEFAULT_MAX_AUDIO_BYTES",
-    "DEFAULT_MAX_EVENTS", "DEFAULT_SUBSCRIBER_QUEUE", "EventListener", "EventLogger", "EventRegistry", "Replay",
+    "DEFAULT_MAX_EVENTS", "DEFAULT_SUBSCRIBER_QUEUE", "EventListener", "EventLogger", "EventRegistry",
+    "Replay",
     "get_global_logger", "get_global_registry", "register_global_event", "set_global_registry",
     "RegisteredEvent", "Subscription", "SubscriptionBatch",
     # metrics, serialization
@@ -34,7 +39,8 @@ EXPECTED = {
     "EventSerializer", "RestoredError", "deserialize_event", "deserialize_events", "event_from_json",
     "event_to_json", "read_ndjson", "serialize_event", "serialize_events", "write_ndjson",
     # plugins
-    "EventEmitter", "Handler", "Plugin", "STS", "STT", "TranscriptResult", "TTS", "AudioOutput", "SynthesisResult",
+    "EventEmitter", "Handler", "Plugin", "STS", "STT", "TranscriptResult", "TTS", "AudioOutput",
+    "SynthesisResult",
     "VAD", "__version__",
 }  # fmt: skip
 
