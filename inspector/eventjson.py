@@ -13,8 +13,7 @@ __all__ = ["event_json", "event_summary"]
 def event_json(entry: RegisteredEvent) -> dict[str, Any]:
     """What ``/api/events`` and the stream send for one buffered event."""
     event = entry.event
-    data = serialize_event(event)
-    data.pop("audio_data", None)
+    data = serialize_event(event, include_audio=False)
     data["seq"] = entry.seq
     if event.event_type in AUDIO_EVENT_TYPES:
         audio: Any = event

@@ -539,7 +539,7 @@ def _build_to_json(cls: type[BaseEvent], specs: Sequence[tuple[str, _FieldSpec]]
 @dataclass(frozen=True, slots=True)
 class _Codec:
     cls: type[BaseEvent]
-    encode: Callable[[BaseEvent], dict[str, Any]]
+    encode: Callable[[BaseEvent, bool], dict[str, Any]]
     to_json: Callable[[BaseEvent], str]
     decoders: dict[str, _Decoder]
     has_audio: bool
@@ -558,10 +558,13 @@ def _build_codec(cls: type[BaseEvent]) -> _Codec:
         if f.init and f.name != "event_type"
     }
 
-    def encode(event: BaseEvent) -> dict[str, Any]:
+    def encode(event: BaseEvent, include_audio: bool = True) -> dict[str, Any]:
         data = dict(zip(names, getter(event), strict=True))
+        if not include_audio:
+            data.pop("audio_data", None)
         for name, enc in specials:
-            data[name] = enc(data[name])
+            if name in data:
+                data[name] = enc(data[name])
         data["format_version"] = FORMAT_VERSION
         return data
 
@@ -599,9 +602,13 @@ def _codec_for(event: Any, where: str) -> _Codec:
 # ----------------------------------------------------------------------------------------- encoding
 
 
-def serialize_event(event: BaseEvent) -> dict[str, Any]:
-    """A JSON-ready dict of every field, lossless. Dict and list fields are shared, not copied."""
-    return _codec_for(event, "event").encode(event)
+def serialize_event(event: BaseEvent, *, include_audio: bool = True) -> dict[str, Any]:
+    """A JSON-ready dict of every field, lossless. Dict and list fields are shared, not copied.
+
+    With ``include_audio=False`` the ``audio_data`` key is left out (no base64 work), for views that
+    describe audio rather than carry it.
+    """
+    return _codec_for(event, "event").encode(event, include_audio)
 
 
 def _json_text(codec: _Codec, event: BaseEvent, where: str) -> str:
@@ -610,7 +617,7 @@ def _json_text(codec: _Codec, event: BaseEvent, where: str) -> str:
         return codec.to_json(event)
     except Exception:  # _GiveUp, or TypeError/ValueError/AttributeError from an unexpected value
         pass
-    data = codec.encode(event)
+    data = codec.encode(event, True)
     try:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
