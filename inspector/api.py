@@ -147,7 +147,9 @@ async def events(request: Request) -> JSONResponse:
     query = parse_query(request.query_params)
     registry = request.app.state.registry
     last_seq = registry.last_seq
-    entries = registry.query(query.filter, query.limit or None, after_seq=query.after)
+    entries = registry.query(
+        query.filter, query.limit or None, after_seq=query.after, before_seq=query.before
+    )
     return ok(
         {
             "events": [event_json(e) for e in entries],

@@ -9,7 +9,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,16 @@ async def _error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server without its signal capture: an embedded inspector must not take over the host
+    program's Ctrl-C, and uvicorn re-raises a captured SIGTERM after shutting down, which would kill
+    the process before it has cleaned up. The CLI installs its own handlers instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
 class InspectorServer:
     """A uvicorn server for the inspector that can run on the current loop or in its own thread."""
 
@@ -119,7 +129,7 @@ class InspectorServer:
         config = uvicorn.Config(
             self.app, host=self.settings.host, port=self.settings.port, log_level="warning", lifespan="on"
         )
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
         self._thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -153,8 +163,14 @@ class InspectorServer:
         if self._task is not None:
             await asyncio.shield(self._task)
 
-    async def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the server to finish (safe from a signal handler or another thread); open streams
+        end at once instead of holding the shutdown until they time out."""
+        self.app.state.hub.close_all()
         self.server.should_exit = True
+
+    async def stop(self) -> None:
+        self.request_stop()
         if self._task is not None:
             await self._task
             self._task = None
@@ -172,9 +188,11 @@ class InspectorServer:
             time.sleep(0.01)
 
     def stop_thread(self, timeout: float = 10.0) -> None:
-        self.server.should_exit = True
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise TimeoutError(f"inspector server thread still running after {timeout} s")
             self._thread = None
 
 

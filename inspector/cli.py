@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
 import sys
 import webbrowser
 from collections.abc import Sequence
@@ -81,6 +82,9 @@ async def _serve(args: argparse.Namespace, registry: EventRegistry, settings: In
             print(f"loaded {count} events from {path}", flush=True)
     server = InspectorServer(registry, settings)
     await server.start()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, server.request_stop)
     print(f"plugins-inspector {args.command}: {server.url}  (Ctrl-C to stop)", flush=True)
     if args.open:
         webbrowser.open(server.url)

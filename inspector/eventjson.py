@@ -15,6 +15,7 @@ def event_json(entry: RegisteredEvent) -> dict[str, Any]:
     event = entry.event
     data = serialize_event(event, include_audio=False)
     data["seq"] = entry.seq
+    data["summary"] = event_summary(entry)
     if event.event_type in AUDIO_EVENT_TYPES:
         audio: Any = event
         data["audio"] = {

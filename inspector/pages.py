@@ -51,29 +51,32 @@ def _filter_context(request: Request) -> dict[str, Any]:
     }
 
 
-async def index(request: Request) -> Response:
-    context = _filter_context(request)
-    registry = request.app.state.registry
-    plugins = sorted({name for name in registry.get_statistics()["plugin_error_rates"]})
-    context |= {
-        "json_twin": "/api/events" + (f"?{context['query']}" if context["query"] else ""),
-        "sessions": request.app.state.tracker.session_list()[:200],
-        "plugins": plugins,
+SESSIONS_SHOWN = 200
+
+
+def _choices(request: Request) -> dict[str, Any]:
+    """What the filter bar offers: recent sessions and the plugins that emitted events."""
+    rates = request.app.state.registry.get_statistics()["plugin_error_rates"]
+    return {
+        "sessions": request.app.state.tracker.session_list(limit=SESSIONS_SHOWN),
+        "plugins": sorted(name for name in rates if name != "unknown"),  # "unknown": events without one
     }
+
+
+async def index(request: Request) -> Response:
+    context = _filter_context(request) | _choices(request)
+    context["json_twin"] = "/api/events" + (f"?{context['query']}" if context["query"] else "")
     return render(request, "index.html", context)
 
 
 async def sessions_page(request: Request) -> Response:
     template = "_sessions.html" if request.headers.get("hx-request") else "sessions.html"
-    return render(
-        request,
-        template,
-        {"sessions": request.app.state.tracker.session_list(), "json_twin": "/api/sessions"},
-    )
+    sessions = request.app.state.tracker.session_list(limit=SESSIONS_SHOWN)
+    return render(request, template, {"sessions": sessions, "json_twin": "/api/sessions"})
 
 
 async def stats_page(request: Request) -> Response:
-    context = _filter_context(request)
+    context = _filter_context(request) | _choices(request)
     context |= {
         "stats": collect_stats(request),
         "json_twin": "/api/stats" + (f"?{context['query']}" if context["query"] else ""),

@@ -12,7 +12,7 @@ from plugins_core import EventFilter, FilterError
 __all__ = ["EventQuery", "QueryError", "parse_query"]
 
 #: Parameters of ours that ride along with the filter parameters.
-EXTRA_PARAMS = ("limit", "after", "token", "format", "theme")
+EXTRA_PARAMS = ("limit", "after", "before", "token", "format", "theme")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 10_000
 
@@ -33,6 +33,7 @@ class EventQuery:
     filter: EventFilter
     limit: int
     after: int | None
+    before: int | None = None
 
     def query_string(self) -> str:
         """The filter part of the URL, for links and for the page's live stream."""
@@ -41,12 +42,13 @@ class EventQuery:
 
 def parse_query(params: QueryParams, *, default_limit: int = DEFAULT_LIMIT) -> EventQuery:
     """Parse ``type``, ``session``, ``plugin``, ``min_confidence``, ``q``, ``errors``, ``since``,
-    ``until``, ``window_ms``, ``limit`` and ``after``; anything else is a 400."""
+    ``until``, ``window_ms``, ``limit``, ``after`` and ``before``; anything else is a 400."""
     try:
         event_filter = EventFilter.from_query(params, allowed_extra=EXTRA_PARAMS)
     except FilterError as exc:
         raise QueryError(exc.field, exc.value, exc.reason) from None
-    return EventQuery(event_filter, _int(params, "limit", default_limit, 0, MAX_LIMIT), _after(params))
+    limit = _int(params, "limit", default_limit, 0, MAX_LIMIT)
+    return EventQuery(event_filter, limit, _seq(params, "after"), _seq(params, "before"))
 
 
 def _int(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
@@ -62,14 +64,14 @@ def _int(params: QueryParams, name: str, default: int, low: int, high: int) -> i
     return value
 
 
-def _after(params: QueryParams) -> int | None:
-    raw = params.get("after")
+def _seq(params: QueryParams, name: str) -> int | None:
+    raw = params.get(name)
     if raw is None or raw == "":
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise QueryError("after", raw, "must be an event sequence number") from None
+        raise QueryError(name, raw, "must be an event sequence number") from None
     if value < 0:
-        raise QueryError("after", raw, "must be >= 0")
+        raise QueryError(name, raw, "must be >= 0")
     return value

@@ -25,6 +25,16 @@ TOKEN_COOKIE = "inspector_token"
 CSRF_HEADER = "x-inspector-csrf"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]", "::1"}
+#: Scripts, styles and media only from this server (audio plays from blob URLs); no framing.
+_SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+        b"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 
 class SecurityMiddleware:
@@ -59,17 +69,17 @@ class SecurityMiddleware:
             if origin is not None and urlsplit(origin).netloc != host:
                 await _deny(send, 403, f"Origin={origin!r}: cross-origin state-changing request refused")
                 return
-        if not set_cookie:
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_cookie(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
+                extra = list(_SECURITY_HEADERS)
+                if set_cookie:
+                    cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+                    extra.append((b"set-cookie", cookie.encode("latin-1")))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, send_with_headers)
 
     def _host_allowed(self, host_header: str) -> bool:
         if not is_loopback(self.settings.host):

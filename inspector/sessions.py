@@ -7,6 +7,7 @@ following the sessions costs the emitter nothing. Everything it keeps is bounded
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import OrderedDict, deque
@@ -198,11 +199,12 @@ class SessionTracker:
 
     # ------------------------------------------------------------------------------- reading
 
-    def session_list(self) -> list[dict[str, Any]]:
-        """Most recently active first."""
+    def session_list(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Most recently active first (at most ``limit``)."""
         now = time.time()
         counts = self.registry.session_counts()
-        return [s.as_dict(now, counts.get(s.session_id, 0)) for s in reversed(self.sessions.values())]
+        recent = itertools.islice(reversed(self.sessions.values()), limit)
+        return [s.as_dict(now, counts.get(s.session_id, 0)) for s in recent]
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         summary = self.sessions.get(session_id)

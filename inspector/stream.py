@@ -57,6 +57,13 @@ class StreamHub:
         self.total_dropped = 0
         self.total_connections = 0
 
+    def close_all(self) -> None:
+        """End every stream (server shutdown): their subscriptions close, so each generator returns
+        instead of keeping uvicorn waiting for the connection. Safe from any thread."""
+        for client in list(self.clients.values()):
+            if client.subscription is not None:
+                client.subscription.close()
+
     def stats(self) -> dict[str, Any]:
         return {
             "clients": len(self.clients),
@@ -124,7 +131,10 @@ async def _frames(
                 batch.items.extend(more.items)
                 batch.dropped += more.dropped
             if batch.dropped:
-                yield _notice("dropped", {"dropped": batch.dropped, "total": client.dropped})
+                # the lost events lie between the last one sent and the first of this batch
+                yield _notice(
+                    "dropped", {"dropped": batch.dropped, "total": client.dropped, "after": last_sent}
+                )
             fresh = [entry for entry in batch.items if entry.seq > last_sent]
             if fresh:
                 last_sent = fresh[-1].seq

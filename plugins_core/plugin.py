@@ -88,15 +88,19 @@ class Plugin(EventEmitter):
         if legacy is not None and self.has_listeners(f"{name}_legacy"):
             self.emit(f"{name}_legacy", *legacy)
         if name == self.error_event_name and not delivered:
-            # upstream raised from inside the emitter here; an unheard error is logged instead
+            # upstream raised from inside the emitter here; an unheard error is logged instead. An
+            # exception may declare a calmer ``log_level`` (a recognizer's "no match" is an outcome,
+            # not a fault worth a traceback).
             error = getattr(event, "error", None)
-            logger.error(
+            level = getattr(error, "log_level", logging.ERROR)
+            logger.log(
+                level,
                 "%s: %s with no 'error' handler (%s); registered as %s",
                 self,
                 event.event_type.value,
                 getattr(event, "context", None) or "no context",
                 event.event_id,
-                exc_info=error if isinstance(error, BaseException) else None,
+                exc_info=error if isinstance(error, BaseException) and level >= logging.ERROR else None,
             )
         return event
 

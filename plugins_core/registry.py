@@ -10,6 +10,7 @@ counted and reported by ``get_statistics()``.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import heapq
 import logging
 import operator
@@ -364,8 +365,11 @@ class EventRegistry:
         limit: int | None = None,
         *,
         after_seq: int | None = None,
+        before_seq: int | None = None,
     ) -> list[RegisteredEvent]:
         """Matching buffered events, oldest first; with ``limit``, the newest ``limit`` of them.
+        ``after_seq`` and ``before_seq`` are exclusive bounds on the sequence numbers (to page back
+        through a hole: ``before_seq=<oldest seen>, limit=N``).
 
         Session and type criteria are answered from indexes, and a ``limit`` or ``after_seq`` scan
         starts from the newest end and stops early, so the cost follows the number of candidate
@@ -378,11 +382,13 @@ class EventRegistry:
             sources, exact = self._candidate_sources(flt)
             if after_seq is not None:
                 snapshot = [_after(source, after_seq) for source in sources]
-            elif exact and limit:
+            elif exact and limit and before_seq is None:
                 snapshot = [_tail(source, limit) for source in sources]
             else:
                 snapshot = [list(source) for source in sources]
         merged = snapshot[0] if len(snapshot) == 1 else list(heapq.merge(*snapshot, key=_seq_key))
+        if before_seq is not None:
+            merged = merged[: bisect.bisect_left(merged, before_seq, key=_seq_key)]
         if flt is None or exact:
             return merged[-limit:] if limit else merged
         matches = flt.matches

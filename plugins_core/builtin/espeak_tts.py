@@ -7,6 +7,7 @@ goes to the output while the rest is still being synthesized.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,16 +42,44 @@ class EspeakTTS(TTS):
         )
 
     async def stream_audio(self, text: str, *args: Any, **kwargs: Any) -> AsyncIterator[np.ndarray[Any, Any]]:
+        """Chunks as the engine makes them. The engine's blocking generator is drained by one worker
+        thread that owns it from start to close, so cancelling this stream never touches it mid-call."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        stop = threading.Event()
         chunks = self.engine.synthesize_chunks(
             text, voice=self.voice_id or "en-us", rate_wpm=self.rate_wpm, pitch=self.pitch
         )
-        sentinel = object()
+
+        def hand_over(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the consumer's loop is gone: nothing left to hand over to
+                stop.set()
+
+        def pump() -> None:
+            try:
+                for chunk in chunks:
+                    if stop.is_set():
+                        break
+                    hand_over(chunk)
+            except Exception as exc:
+                hand_over(exc)
+            finally:
+                chunks.close()  # aborts a synthesis still running
+                hand_over(_END)
+
+        threading.Thread(target=pump, name="espeak-tts", daemon=True).start()
         try:
             while True:
-                # the engine blocks while it synthesizes: wait for each chunk in a worker thread
-                chunk = await asyncio.to_thread(next, chunks, sentinel)
-                if chunk is sentinel:
+                item = await queue.get()
+                if item is _END:
                     return
-                yield chunk  # type: ignore[misc]
+                if isinstance(item, Exception):
+                    raise item
+                yield item
         finally:
-            chunks.close()
+            stop.set()
+
+
+_END = object()

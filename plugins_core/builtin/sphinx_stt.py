@@ -33,6 +33,7 @@ class NoMatchError(PluginsCoreError):
     """Speech was heard but nothing in the grammar matched it (reported, never raised)."""
 
     error_code = "no_match"
+    log_level = logging.WARNING
 
 
 class PocketSphinxSTT(STT):
