@@ -14,7 +14,7 @@ import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from inspector.eventjson import event_json
+from inspector.eventjson import event_json, root_path
 from inspector.query import parse_query
 from inspector.stream import stream_response
 from plugins_core import (
@@ -152,7 +152,7 @@ async def events(request: Request) -> JSONResponse:
     )
     return ok(
         {
-            "events": [event_json(e) for e in entries],
+            "events": [event_json(e, root_path(request)) for e in entries],
             "count": len(entries),
             "limit": query.limit,
             "last_seq": last_seq,
@@ -170,7 +170,7 @@ def _entry(request: Request) -> RegisteredEvent:
 
 
 async def event_detail(request: Request) -> JSONResponse:
-    return ok({"event": event_json(_entry(request))})
+    return ok({"event": event_json(_entry(request), root_path(request))})
 
 
 def _pcm_of(event: Any) -> PcmData:

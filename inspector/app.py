@@ -22,9 +22,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inspector import api, pages
 from inspector.api import ApiError
+from inspector.eventjson import root_path
 from inspector.query import QueryError
 from inspector.security import SecurityMiddleware
 from inspector.sessions import SessionTracker
@@ -90,7 +92,26 @@ def create_app(registry: EventRegistry | None = None, settings: InspectorSetting
     app.state.started_at = time.time()
     app.state.version = __version__
     app.add_middleware(SecurityMiddleware, settings=settings, csrf_token=csrf_token)
+    app.add_middleware(_StartTracker)
     return app
+
+
+class _StartTracker:
+    """Starts the session tracker on the first request when no lifespan ran: a mounted app's lifespan
+    is not run by the app that mounts it, and sessions must still be followed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._lock = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            tracker = scope["app"].state.tracker
+            if not tracker.started:
+                async with self._lock:
+                    if not tracker.started:
+                        await tracker.start()
+        await self.app(scope, receive, send)
 
 
 async def _error_handler(request: Request, exc: Exception) -> Response:
@@ -100,7 +121,8 @@ async def _error_handler(request: Request, exc: Exception) -> Response:
         status, message = exc.status_code, f"{request.url.path}: {exc.detail}"
     else:
         status, message = 400, str(exc)
-    wants_html = not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    api = request.url.path.startswith(f"{root_path(request)}/api/")
+    wants_html = not api and "text/html" in request.headers.get("accept", "")
     if wants_html:
         return pages.render(
             request, "error.html", {"status": status, "message": message, "json_twin": None}, status
@@ -127,7 +149,12 @@ class InspectorServer:
         self.settings = settings or InspectorSettings()
         self.app = create_app(registry, self.settings)
         config = uvicorn.Config(
-            self.app, host=self.settings.host, port=self.settings.port, log_level="warning", lifespan="on"
+            self.app,
+            host=self.settings.host,
+            port=self.settings.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,  # a stalled client must not hold the shutdown for send_timeout_s
         )
         self.server = _Server(config)
         self._thread: threading.Thread | None = None
@@ -174,10 +201,11 @@ class InspectorServer:
         if self._task is not None:
             await self._task
             self._task = None
+            await self._close_connections()
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         """Serve from a background thread (for a synchronous program); returns once listening."""
-        self._thread = threading.Thread(target=self.server.run, name="plugins-inspector", daemon=True)
+        self._thread = threading.Thread(target=self._run_thread, name="plugins-inspector", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
@@ -186,6 +214,23 @@ class InspectorServer:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"inspector server not listening after {timeout} s")
             time.sleep(0.01)
+
+    def _run_thread(self) -> None:
+        async def serve() -> None:
+            await self.server.serve()
+            await self._close_connections()
+
+        asyncio.run(serve())
+
+    async def _close_connections(self) -> None:
+        """Close what uvicorn's graceful-shutdown timeout left open (a stalled client's connection),
+        while the loop still runs, so no socket outlives the server."""
+        for connection in list(self.server.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()  # also when "closing": that one waits forever to flush to a stalled peer
+        self.server.server_state.connections.clear()
+        await asyncio.sleep(0.05)  # let the aborted transports finish closing
 
     def stop_thread(self, timeout: float = 10.0) -> None:
         self.request_stop()

@@ -20,7 +20,7 @@ from pathlib import Path
 from inspector.app import InspectorServer
 from inspector.demo import DemoOptions, run_demo
 from inspector.settings import InspectorSettings, is_loopback
-from plugins_core import EventRegistry, read_ndjson, set_global_registry
+from plugins_core import EventRegistry, SerializationError, read_ndjson, set_global_registry
 from plugins_core.builtin import portaudio_status
 
 __all__ = ["main"]
@@ -77,8 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _serve(args: argparse.Namespace, registry: EventRegistry, settings: InspectorSettings) -> int:
     if args.command == "serve":
         for path in args.load:
-            with path.open(encoding="utf-8") as handle:
-                count = sum(1 for event in read_ndjson(handle) if registry.register_event(event))
+            try:
+                with path.open(encoding="utf-8") as handle:
+                    count = sum(1 for event in read_ndjson(handle) if registry.register_event(event))
+            except (OSError, SerializationError) as exc:
+                print(f"plugins-inspector: cannot load {path}: {exc}", file=sys.stderr)
+                return 2
             print(f"loaded {count} events from {path}", flush=True)
     server = InspectorServer(registry, settings)
     await server.start()

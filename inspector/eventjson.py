@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import HTTPConnection
+
 from plugins_core import AUDIO_EVENT_TYPES, RegisteredEvent, event_confidence, serialize_event
 
-__all__ = ["event_json", "event_summary"]
+__all__ = ["event_json", "event_summary", "root_path"]
 
 
-def event_json(entry: RegisteredEvent) -> dict[str, Any]:
-    """What ``/api/events`` and the stream send for one buffered event."""
+def root_path(request: HTTPConnection) -> str:
+    """The prefix the inspector is mounted under ("" when it is the whole app)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def event_json(entry: RegisteredEvent, root: str = "") -> dict[str, Any]:
+    """What ``/api/events`` and the stream send for one buffered event (URLs under ``root``)."""
     event = entry.event
     data = serialize_event(event, include_audio=False)
     data["seq"] = entry.seq
@@ -22,7 +29,7 @@ def event_json(entry: RegisteredEvent) -> dict[str, Any]:
             "size_bytes": audio.audio_size_bytes,
             "duration_ms": audio.audio_duration_ms,
             "evicted": audio.audio_evicted,
-            "url": f"/api/events/{event.event_id}/audio.wav" if audio.audio_size_bytes else None,
+            "url": f"{root}/api/events/{event.event_id}/audio.wav" if audio.audio_size_bytes else None,
         }
     return data
 

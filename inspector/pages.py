@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from inspector.api import ApiError, collect_stats
-from inspector.eventjson import event_json, event_summary
+from inspector.eventjson import event_json, event_summary, root_path
 from inspector.query import parse_query
 from plugins_core import FILTER_PARAMS, EventType
 
@@ -24,7 +24,12 @@ EVENT_TYPES = [t.value for t in EventType]
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
     state = request.app.state
-    base = {"csrf_token": state.csrf_token, "event_types": EVENT_TYPES, "version": state.version}
+    base = {
+        "csrf_token": state.csrf_token,
+        "event_types": EVENT_TYPES,
+        "version": state.version,
+        "root": root_path(request),  # where the app is mounted: every link and fetch starts here
+    }
     response: Response = state.templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status
     )
@@ -90,7 +95,7 @@ async def event_page(request: Request) -> Response:
     entry = request.app.state.registry.get_registered(event_id)
     if entry is None:
         raise ApiError(404, f"event_id={event_id!r}: not buffered (never seen, or evicted)")
-    data = event_json(entry)
+    data = event_json(entry, root_path(request))
     context = {
         "event": data,
         "summary": event_summary(entry),

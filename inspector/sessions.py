@@ -113,8 +113,14 @@ class SessionTracker:
 
     # ------------------------------------------------------------------------------ following
 
+    @property
+    def started(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def start(self) -> None:
         """Catch up with what the registry holds, then follow it live (until ``stop``)."""
+        if self.started:
+            return
         subscription = self.registry.subscribe(max_queue=50_000)
         for entry in self.registry.query():
             self.observe(entry)

@@ -2,6 +2,8 @@
 
 * Reconnect resumes: ``Last-Event-ID`` (or ``after=``) replays exactly what was missed, in order; if
   some of it was evicted, a ``gap`` frame says how many before the replay.
+* An id from before a server restart (higher than any seq now) gets a ``reset`` frame and the
+  buffered events from the start, never a silent wait for numbers that will not come again.
 * A slow client never slows the pipeline: its queue is bounded, the oldest events are dropped and a
   ``dropped`` frame tells it how many.
 * At high rates events are coalesced into at most one frame per ``batch_interval_s``.
@@ -21,7 +23,7 @@ from typing import Any
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 
-from inspector.eventjson import event_json
+from inspector.eventjson import event_json, root_path
 from inspector.query import EventQuery, QueryError, parse_query
 from inspector.settings import InspectorSettings
 from plugins_core import EventRegistry, RegisteredEvent, Subscription
@@ -82,8 +84,8 @@ class StreamHub:
         }
 
 
-def _frame(entries: Sequence[RegisteredEvent]) -> ServerSentEvent:
-    data = json.dumps([event_json(e) for e in entries], separators=(",", ":"), ensure_ascii=False)
+def _frame(entries: Sequence[RegisteredEvent], root: str) -> ServerSentEvent:
+    data = json.dumps([event_json(e, root) for e in entries], separators=(",", ":"), ensure_ascii=False)
     return ServerSentEvent(data=data, event="events", id=str(entries[-1].seq))
 
 
@@ -97,17 +99,21 @@ async def _frames(
     settings: InspectorSettings,
     query: EventQuery,
     resume: int | None,
+    root: str = "",
 ) -> AsyncIterator[ServerSentEvent]:
     client = StreamClient(next(_ids), query.query_string(), time.time())
     hub.clients[client.client_id] = client
     hub.total_connections += 1
     # Read the position before subscribing and replay after it: whatever lands in between is then
     # in the replay or in the queue (or both, deduplicated by seq), never in neither.
-    start = resume if resume is not None else registry.last_seq
+    restarted = resume is not None and resume > registry.last_seq  # an id from before a server restart
+    start = 0 if restarted else resume if resume is not None else registry.last_seq
     subscription = registry.subscribe(query.filter, max_queue=settings.client_queue)
     client.subscription = subscription
     try:
         yield _notice("hello", {"last_seq": registry.last_seq, "resumed_from": resume}, start)
+        if restarted:
+            yield _notice("reset", {"resumed_from": resume, "last_seq": registry.last_seq})
         last_sent = start
         replay = registry.events_after(start, query.filter)
         if replay.missed:
@@ -118,7 +124,7 @@ async def _frames(
             client.sent += len(chunk)
             client.frames += 1
             last_sent = chunk[-1].seq
-            yield _frame(chunk)
+            yield _frame(chunk, root)
         last_frame_at = 0.0
         while True:
             batch = await subscription.get_batch(settings.max_batch)
@@ -141,7 +147,7 @@ async def _frames(
                 client.sent += len(fresh)
                 client.frames += 1
                 last_frame_at = time.monotonic()
-                yield _frame(fresh)
+                yield _frame(fresh, root)
     except asyncio.CancelledError:
         logger.debug("stream client %d disconnected", client.client_id)
         raise
@@ -162,8 +168,10 @@ def stream_response(request: Request) -> EventSourceResponse:
             resume = int(header)
         except ValueError:
             raise QueryError("Last-Event-ID", header, "must be an event sequence number") from None
+        if resume < 0:
+            raise QueryError("Last-Event-ID", header, "must be >= 0")
     return EventSourceResponse(
-        _frames(state.registry, state.hub, state.settings, query, resume),
+        _frames(state.registry, state.hub, state.settings, query, resume, root_path(request)),
         ping=state.settings.ping_s,
         send_timeout=state.settings.send_timeout_s,
         headers={"Cache-Control": "no-store"},

@@ -7,7 +7,7 @@ import { EventList, audioActions } from "./event-list.js";
 import { FilterBar } from "./filters.js";
 import { EventStream } from "./stream.js";
 import { Timeline } from "./timeline.js";
-import { fetchJSON, localizeTimes, toast } from "./util.js";
+import { ROOT, fetchJSON, localizeTimes, toast } from "./util.js";
 
 const ROW_CAP = 500; // rows in the DOM
 const PAUSE_CAP = 250; // events kept in memory while paused (the rest is fetched on resume)
@@ -127,7 +127,7 @@ function initFilterAwarePolling(filters) {
 
 async function fillOptionsFromApi(filters) {
   try {
-    const body = await fetchJSON("/api/sessions");
+    const body = await fetchJSON(`${ROOT}/api/sessions`);
     const plugins = new Set();
     for (const s of body.sessions) for (const p of s.plugins) plugins.add(p.name);
     filters.setOptions({ sessions: body.sessions.map((s) => s.session_id), plugins: [...plugins] });
@@ -181,7 +181,7 @@ function initLive() {
   side.addEventListener("player:open", syncSide);
   side.addEventListener("player:close", syncSide);
 
-  const apiEvents = (query, extra) => fetchJSON(`/api/events?${query}${query ? "&" : ""}${extra}`);
+  const apiEvents = (query, extra) => fetchJSON(`${ROOT}/api/events?${query}${query ? "&" : ""}${extra}`);
 
   const list = new EventList($("#event-list"), {
     cap: ROW_CAP,
@@ -238,7 +238,11 @@ function initLive() {
       timeline.ingest(fresh, { live: true });
     },
     onNotice: (kind, data) => {
-      if (kind === "gap") {
+      if (kind === "reset") {
+        // The server restarted (its sequence numbers began again): take its events from the start.
+        lastSeq = 0;
+        list.notice("warn", "The inspector restarted: what follows is from its new run", 0);
+      } else if (kind === "gap") {
         totals.gap += data.missed;
         const after = Number.isInteger(data.after) ? data.after : lastSeq;
         list.notice("warn", `${data.missed.toLocaleString()} events were evicted from the buffer before this page received them`, after);

@@ -1,7 +1,7 @@
 // The event detail panel: htmx loads /events/{id} (the _event_detail.html fragment, every field
 // escaped by the server's templates) into it. "Copy JSON" copies the event as the API gives it.
 
-import { copyText, h, toast } from "./util.js";
+import { ROOT, copyText, h, toast } from "./util.js";
 
 export class DetailPanel {
   /** parts: {container, empty, onChange()} */
@@ -39,7 +39,7 @@ export class DetailPanel {
     this.empty.hidden = true;
     this.container.setAttribute("aria-busy", "true");
     this.onChange();
-    return htmx.ajax("GET", `/events/${encodeURIComponent(eventId)}`, {
+    return htmx.ajax("GET", `${ROOT}/events/${encodeURIComponent(eventId)}`, {
       source: this.container,
       target: this.container,
       swap: "innerHTML",

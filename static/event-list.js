@@ -3,7 +3,7 @@
 // `pauseCap` of them in memory, the rest counted); resume shows them, fetching from the API the
 // ones that did not fit. Rows are built with textContent only: event text is never parsed as HTML.
 
-import { AUDIO_TYPES, SYNTHESIS_TYPES, clockTime, confidenceOf, h, isError, kindOf, parseTime, summaryOf } from "./util.js";
+import { AUDIO_TYPES, ROOT, SYNTHESIS_TYPES, clockTime, confidenceOf, h, isError, kindOf, parseTime, summaryOf } from "./util.js";
 
 const HIGHLIGHT_MAX_PER_S = 20; // rows per second up to which new rows are highlighted
 // Above these rates (rows per second) the list is redrawn at most every 250 or 500 ms: nobody
@@ -43,7 +43,7 @@ export function audioActions(ev) {
   }
   if (SYNTHESIS_TYPES.has(ev.event_type) && ev.synthesis_id) {
     actions.push({
-      url: `/api/syntheses/${encodeURIComponent(ev.synthesis_id)}/audio.wav`,
+      url: `${ROOT}/api/syntheses/${encodeURIComponent(ev.synthesis_id)}/audio.wav`,
       label: ev.event_type === "tts_audio" ? "all" : "play",
       title: "Play the whole synthesis",
       durationMs: ev.event_type === "tts_synthesis_complete" ? ev.audio_duration_ms : null,

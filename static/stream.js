@@ -3,6 +3,8 @@
 // where it stopped; "gap" and "dropped" frames say what could not be delivered. When the
 // EventSource gives up (the server refused or went away), we reconnect ourselves with after=<seq>.
 
+import { ROOT } from "./util.js";
+
 const RETRY_MS = [1000, 2000, 5000, 10000];
 const RATE_WINDOW_S = 5;
 
@@ -34,7 +36,7 @@ export class EventStream {
     clearTimeout(this.retryTimer);
     const params = new URLSearchParams(this.query);
     params.set("after", String(this.lastSeq));
-    const source = new EventSource(`/api/stream?${params}`);
+    const source = new EventSource(`${ROOT}/api/stream?${params}`);
     this.source = source;
     this.setState(this.attempt ? "reconnecting" : "connecting");
     source.addEventListener("hello", () => {
@@ -54,11 +56,13 @@ export class EventStream {
       this.count(events.length);
       this.handlers.onEvents(events);
     });
-    for (const kind of ["gap", "dropped"]) {
+    for (const kind of ["gap", "dropped", "reset"]) {
       source.addEventListener(kind, (message) => {
         if (source !== this.source) return;
         try {
-          this.handlers.onNotice(kind, JSON.parse(message.data));
+          const data = JSON.parse(message.data);
+          if (kind === "reset") this.lastSeq = 0; // the server restarted: its numbering began again
+          this.handlers.onNotice(kind, data);
         } catch (err) {
           // a malformed notice is not worth breaking the stream for
         }

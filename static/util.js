@@ -17,6 +17,9 @@ export function isError(type) {
 }
 
 /** Types whose events carry a playable PCM payload (the API's audio.url). */
+/** Where the inspector is mounted ("" at the root of its own server, "/inspector" inside an app). */
+export const ROOT = document.querySelector('meta[name="inspector-root"]')?.getAttribute("content") || "";
+
 export const AUDIO_TYPES = new Set(["vad_audio", "vad_partial", "tts_audio", "sts_audio_input", "sts_audio_output"]);
 /** Types that belong to a synthesis whose whole audio can be played. */
 export const SYNTHESIS_TYPES = new Set(["tts_synthesis_start", "tts_synthesis_complete", "tts_audio"]);

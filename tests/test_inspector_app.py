@@ -101,12 +101,6 @@ def test_stop_thread_stops_even_with_a_stream_client_connected() -> None:
         thread.join(5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app.py request_stop() ends streams by closing their subscriptions, but a stream "
-    "blocked writing to a client that reads nothing is not woken: uvicorn waits for it until "
-    "send_timeout_s (30 s by default), so stop_thread() raises TimeoutError and the thread serves on",
-)
 def test_stop_thread_stops_even_with_a_stalled_stream_client() -> None:
     server = start_inspector(EventRegistry(max_events=1000), port=0, client_queue=100)
     thread = server._thread
@@ -214,11 +208,6 @@ def test_create_app_mounted_in_a_user_app_serves_its_api_and_pages() -> None:
         assert client.get("/inspector/api/health", headers={"Host": "evil.example"}).status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app.py create_app starts the SessionTracker only in its own lifespan, which Starlette "
-    "never runs for a mounted app: /api/sessions stays empty (and turns, events_per_second) when mounted",
-)
 def test_mounted_app_follows_sessions() -> None:
     registry, _ = _registry_with_audio()
     outer, _ = _mounted(registry)
@@ -227,11 +216,6 @@ def test_mounted_app_follows_sessions() -> None:
     assert [s["session_id"] for s in sessions] == ["mounted"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: eventjson.py event_json builds audio.url as '/api/events/{id}/audio.wav', ignoring the "
-    "mount prefix (root_path): under /inspector the URL it gives is a 404",
-)
 def test_mounted_app_audio_url_resolves() -> None:
     registry, audio = _registry_with_audio()
     outer, _ = _mounted(registry)
@@ -241,11 +225,6 @@ def test_mounted_app_audio_url_resolves() -> None:
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app.py _error_handler tests request.url.path.startswith('/api/'), which includes the "
-    "mount prefix: mounted, a browser (Accept: text/html) gets an HTML page for a JSON API error",
-)
 def test_mounted_api_errors_stay_json_for_a_browser() -> None:
     registry, _ = _registry_with_audio()
     outer, _ = _mounted(registry)
@@ -466,11 +445,6 @@ def test_cli_beyond_loopback_without_token_generates_one() -> None:
         cli.stop(signal.SIGTERM)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): cli.py _serve lets SerializationError/OSError from a bad or missing NDJSON file "
-    "escape as a traceback (exit 1), unlike a bad setting ('plugins-inspector: ...' on stderr, exit 2)",
-)
 @pytest.mark.parametrize("name", ["bad.ndjson", "missing.ndjson"])
 def test_cli_refuses_a_bad_file_with_a_message_not_a_traceback(tmp_path: Path, name: str) -> None:
     (tmp_path / "bad.ndjson").write_text("not json\n", encoding="utf-8")

@@ -200,11 +200,6 @@ def test_reconnect_after_eviction_gets_a_gap_frame_with_the_count_then_the_rest(
     assert all_seqs(frames) == list(range(41, 61))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: stream.py _frames drops every event with seq <= Last-Event-ID when the id is beyond "
-    "registry.last_seq (a browser reconnecting after a server restart): silent hole, no gap/notice",
-)
 def test_resume_from_an_id_beyond_the_registry_does_not_silently_skip_events() -> None:
     with run_server() as srv:
         for i in range(5):
@@ -218,11 +213,6 @@ def test_resume_from_an_id_beyond_the_registry_does_not_silently_skip_events() -
         assert got or notices, "events 6..10 registered after connecting never arrived, and nothing said so"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: stream.py stream_response accepts a negative Last-Event-ID (after=-1 is a 400) and "
-    "then sends a bogus gap frame (missed = 5 for Last-Event-ID: -5 although nothing was evicted)",
-)
 def test_negative_last_event_id_is_refused_like_after() -> None:
     with run_server() as srv:
         for i in range(10):
