@@ -303,10 +303,9 @@ def _take_array(self: Any, array: np.ndarray[Any, Any]) -> None:
 
 
 @dataclass(slots=True, kw_only=True)
-class STTTranscriptEvent(BaseEvent):
-    """A final transcript. Empty text is refused: an empty final result is not a transcript."""
+class _TranscriptEvent(BaseEvent):
+    """Fields and checks shared by final and partial transcripts."""
 
-    event_type: EventType = field(default=EventType.STT_TRANSCRIPT, init=False)
     text: str = ""
     confidence: float | None = None
     language: str | None = None
@@ -320,34 +319,29 @@ class STTTranscriptEvent(BaseEvent):
         BaseEvent.__post_init__(self)
         if not isinstance(self.text, str):
             raise EventValidationError("text", self.text, "must be a string")
-        if not self.text:
-            raise EventValidationError("text", self.text, "transcript text cannot be empty")
         self.confidence = _probability(self.confidence, "confidence")
         self.processing_time_ms = _duration(self.processing_time_ms, "processing_time_ms")
         self.audio_duration_ms = _duration(self.audio_duration_ms, "audio_duration_ms")
 
 
 @dataclass(slots=True, kw_only=True)
-class STTPartialTranscriptEvent(BaseEvent):
+class STTTranscriptEvent(_TranscriptEvent):
+    """A final transcript. Empty text is refused: an empty final result is not a transcript."""
+
+    event_type: EventType = field(default=EventType.STT_TRANSCRIPT, init=False)
+
+    def __post_init__(self) -> None:
+        _TranscriptEvent.__post_init__(self)
+        if not self.text:
+            raise EventValidationError("text", self.text, "transcript text cannot be empty")
+
+
+@dataclass(slots=True, kw_only=True)
+class STTPartialTranscriptEvent(_TranscriptEvent):
     """An interim transcript that a later one may replace."""
 
     event_type: EventType = field(default=EventType.STT_PARTIAL_TRANSCRIPT, init=False)
-    text: str = ""
-    confidence: float | None = None
-    language: str | None = None
-    processing_time_ms: float | None = None
-    audio_duration_ms: float | None = None
-    model_name: str | None = None
-    words: list[dict[str, Any]] | None = None
     is_final: bool = False
-
-    def __post_init__(self) -> None:
-        BaseEvent.__post_init__(self)
-        if not isinstance(self.text, str):
-            raise EventValidationError("text", self.text, "must be a string")
-        self.confidence = _probability(self.confidence, "confidence")
-        self.processing_time_ms = _duration(self.processing_time_ms, "processing_time_ms")
-        self.audio_duration_ms = _duration(self.audio_duration_ms, "audio_duration_ms")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -586,10 +580,9 @@ class VADSpeechEndEvent(BaseEvent):
 
 
 @dataclass(slots=True, kw_only=True)
-class VADAudioEvent(_AudioMixin, BaseEvent):
-    """A complete speech segment, as PCM at its true sample rate."""
+class _SpeechAudioEvent(_AudioMixin, BaseEvent):
+    """Fields and checks shared by a complete speech segment and the speech so far."""
 
-    event_type: EventType = field(default=EventType.VAD_AUDIO, init=False)
     audio_data: bytes | None = None
     sample_rate: int = 16000
     audio_format: AudioFormat = AudioFormat.PCM_S16
@@ -607,25 +600,18 @@ class VADAudioEvent(_AudioMixin, BaseEvent):
 
 
 @dataclass(slots=True, kw_only=True)
-class VADPartialEvent(_AudioMixin, BaseEvent):
+class VADAudioEvent(_SpeechAudioEvent):
+    """A complete speech segment, as PCM at its true sample rate."""
+
+    event_type: EventType = field(default=EventType.VAD_AUDIO, init=False)
+
+
+@dataclass(slots=True, kw_only=True)
+class VADPartialEvent(_SpeechAudioEvent):
     """Speech so far, while the segment is still open."""
 
     event_type: EventType = field(default=EventType.VAD_PARTIAL, init=False)
-    audio_data: bytes | None = None
-    sample_rate: int = 16000
-    audio_format: AudioFormat = AudioFormat.PCM_S16
-    channels: int = 1
-    duration_ms: float | None = None
-    speech_probability: float | None = None
-    frame_count: int = 0
     is_speech_active: bool = True
-    audio_evicted: bool = False
-
-    def __post_init__(self) -> None:
-        BaseEvent.__post_init__(self)
-        _check_audio(self)
-        self.duration_ms = _duration(self.duration_ms, "duration_ms")
-        self.speech_probability = _probability(self.speech_probability, "speech_probability")
 
 
 @dataclass(slots=True, kw_only=True)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from plugins_core.emitter import EventEmitter
 from plugins_core.events import BaseEvent, PluginClosedEvent, PluginInitializedEvent
 from plugins_core.registry import EventRegistry, get_global_registry
 
 __all__ = ["Plugin"]
+
+E = TypeVar("E", bound=BaseEvent)
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,29 @@ class Plugin(EventEmitter):
                 event.event_id,
                 exc_info=error if isinstance(error, BaseException) and level >= logging.ERROR else None,
             )
+        return event
+
+    def _emit_error(
+        self,
+        event_cls: type[E],
+        error: BaseException,
+        context: str,
+        user_metadata: dict[str, Any] | None,
+        **fields: Any,
+    ) -> E:
+        """Build this plugin kind's error event (its code from ``error.error_code``, recoverable unless
+        the process is exiting) and emit it as ``error`` and ``error_legacy(error)``."""
+        values: dict[str, Any] = {
+            **self._identity(user_metadata),
+            "error": error,
+            "context": context,
+            "error_code": getattr(error, "error_code", None),
+            **fields,
+        }
+        if "is_recoverable" in event_cls.__dataclass_fields__:
+            values.setdefault("is_recoverable", not isinstance(error, (SystemExit, KeyboardInterrupt)))
+        event = event_cls(**values)
+        self._emit("error", event, legacy=(error,))
         return event
 
     async def close(self) -> None:

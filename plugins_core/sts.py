@@ -186,15 +186,7 @@ class STS(Plugin):
     def _emit_error_event(
         self, error: BaseException, context: str = "", user_metadata: dict[str, Any] | None = None
     ) -> STSErrorEvent:
-        event = STSErrorEvent(
-            **self._identity(user_metadata),
-            error=error,
-            context=context,
-            error_code=getattr(error, "error_code", None),
-            is_recoverable=not isinstance(error, (SystemExit, KeyboardInterrupt)),
-        )
-        self._emit("error", event, legacy=(error,))
-        return event
+        return self._emit_error(STSErrorEvent, error, context, user_metadata)
 
     async def close(self) -> None:
         if not self._is_closed and self._is_connected:

@@ -185,15 +185,7 @@ class STT(Plugin, abc.ABC):
     def _emit_error_event(
         self, error: BaseException, context: str = "", user_metadata: dict[str, Any] | None = None
     ) -> STTErrorEvent:
-        event = STTErrorEvent(
-            **self._identity(user_metadata),
-            error=error,
-            context=context,
-            error_code=getattr(error, "error_code", None),
-            is_recoverable=not isinstance(error, (SystemExit, KeyboardInterrupt)),
-        )
-        self._emit("error", event, legacy=(error,))
-        return event
+        return self._emit_error(STTErrorEvent, error, context, user_metadata)
 
 
 def _fields(metadata: dict[str, Any]) -> dict[str, Any]:

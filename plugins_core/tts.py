@@ -151,15 +151,9 @@ class TTS(Plugin, abc.ABC):
             self._emit("synthesis_complete", complete)
             return SynthesisResult(synthesis_id, audio, complete)
         except Exception as exc:
-            error = TTSErrorEvent(
-                **self._identity(user),
-                error=exc,
-                context="synthesis",
-                text_source=text,
-                synthesis_id=synthesis_id,
-                error_code=getattr(exc, "error_code", None),
+            self._emit_error(
+                TTSErrorEvent, exc, "synthesis", user, text_source=text, synthesis_id=synthesis_id
             )
-            self._emit("error", error, legacy=(exc,))
             raise
 
     def _emit_audio(

@@ -266,15 +266,9 @@ class VAD(Plugin, abc.ABC):
     def _emit_error_event(
         self, error: BaseException, context: str = "", user_metadata: dict[str, Any] | None = None
     ) -> VADErrorEvent:
-        event = VADErrorEvent(
-            **self._identity(user_metadata),
-            error=error,
-            context=context,
-            error_code=getattr(error, "error_code", None),
-            frame_data_available=bool(self._frames),
+        return self._emit_error(
+            VADErrorEvent, error, context, user_metadata, frame_data_available=bool(self._frames)
         )
-        self._emit("error", event, legacy=(error,))
-        return event
 
     async def close(self) -> None:
         if not self._is_closed and self.is_speech_active:

@@ -276,8 +276,8 @@ DEFAULTS: dict[type[BaseEvent], dict[str, Any]] = {
         "duration_ms": None,
         "speech_probability": None,
         "frame_count": 0,
+        "audio_evicted": False,  # shared with VADAudioEvent, so before the partial's own field
         "is_speech_active": True,
-        "audio_evicted": False,
     },
     VADErrorEvent: {
         "error": None,
