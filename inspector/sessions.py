@@ -142,20 +142,28 @@ class SessionTracker:
                 if batch.closed:
                     return
                 self.missed_events += batch.dropped
+                self._count(batch.dropped)  # lost events were registered all the same
                 for entry in batch.items:
                     if entry.seq > self.last_seq:
                         self.observe(entry)
         finally:
             subscription.close()
 
-    def observe(self, entry: RegisteredEvent) -> None:
-        event: Any = entry.event
-        self.last_seq = max(self.last_seq, entry.seq)
+    def _count(self, registered: int) -> None:
+        """Registrations per wall-clock second."""
+        if not registered:
+            return
         second = int(time.time())
         if self._rate and self._rate[-1][0] == second:
-            self._rate[-1] = (second, self._rate[-1][1] + 1)
+            self._rate[-1] = (second, self._rate[-1][1] + registered)
         else:
-            self._rate.append((second, 1))
+            self._rate.append((second, registered))
+
+    def observe(self, entry: RegisteredEvent) -> None:
+        event: Any = entry.event
+        self._count(1)
+        if entry.seq > self.last_seq:
+            self.last_seq = entry.seq
         session_id = event.session_id
         if not session_id:
             return
@@ -169,8 +177,11 @@ class SessionTracker:
             self.sessions.move_to_end(session_id)
         summary.events += 1
         summary.last_seq = entry.seq
-        summary.first_seen = min(summary.first_seen, event.timestamp)
-        summary.last_seen = max(summary.last_seen, event.timestamp)
+        timestamp = event.timestamp
+        if timestamp > summary.last_seen:
+            summary.last_seen = timestamp
+        elif timestamp < summary.first_seen:
+            summary.first_seen = timestamp
         kind = event.event_type.value
         if event.event_type in ERROR_EVENT_TYPES:
             summary.errors += 1

@@ -338,7 +338,7 @@ class EventRegistry:
         """A bounded async feed of events registered from now on (call it on the consuming loop)."""
         target = loop if loop is not None else asyncio.get_running_loop()
         bound = self.subscriber_queue if max_queue is None else max_queue
-        sub = Subscription(target, bound, event_filter, self._unsubscribe)
+        sub = Subscription(target, bound, event_filter, self._unsubscribe, lock=self._lock)
         with self._lock:
             self._subscriptions += (sub,)
         return sub

@@ -50,6 +50,7 @@ class Subscription:
         max_queue: int,
         event_filter: EventFilter | None,
         on_close: Callable[[Subscription], None],
+        lock: threading.Lock | None = None,
     ) -> None:
         if max_queue <= 0:
             raise ValueError(f"max_queue={max_queue!r}: must be a positive integer")
@@ -60,7 +61,9 @@ class Subscription:
         self.delivered = 0
         self._unreported_drops = 0
         self._items: deque[RegisteredEvent] = deque(maxlen=max_queue)
-        self._lock = threading.Lock()
+        # The registry passes its own lock: it already holds it while offering, so one lock guards
+        # both sides and an offer costs no second acquisition (the emitter's hot path).
+        self._lock = lock if lock is not None else threading.Lock()
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
         self._closed = False
@@ -83,23 +86,21 @@ class Subscription:
     # ----------------------------------------------------------------------- producer side (any thread)
 
     def _offer(self, item: RegisteredEvent) -> bool:
-        """Queue one item; True when the consumer is waiting and must be woken (outside any lock)."""
-        with self._lock:
-            if self._closed:
-                return False
-            items = self._items
-            if len(items) == self.max_queue:  # the deque's maxlen drops the oldest on append
-                if self.loop.is_closed():
-                    return (
-                        True  # nobody will read this any more: _wake, outside the registry's lock, closes it
-                    )
-                self.dropped += 1
-                self._unreported_drops += 1
-            items.append(item)
-            if self._waiter is not None and not self._wake_scheduled:
-                self._wake_scheduled = True
-                return True
+        """Queue one item (the caller holds ``_lock``); True when the consumer is waiting and must be
+        woken, outside the lock."""
+        if self._closed:
             return False
+        items = self._items
+        if len(items) == self.max_queue:  # the deque's maxlen drops the oldest on append
+            if self.loop.is_closed():
+                return True  # nobody will read this any more: _wake, outside the lock, closes it
+            self.dropped += 1
+            self._unreported_drops += 1
+        items.append(item)
+        if self._waiter is not None and not self._wake_scheduled:
+            self._wake_scheduled = True
+            return True
+        return False
 
     def _wake(self) -> None:
         """Wake the consumer: directly on the loop's thread, else through the loop's thread-safe handoff."""
