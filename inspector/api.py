@@ -30,6 +30,7 @@ from plugins_core import (
     calculate_stt_metrics,
     calculate_tts_metrics,
     calculate_vad_metrics,
+    percentiles,
     write_ndjson,
 )
 
@@ -128,14 +129,13 @@ def _narrow(flt: EventFilter, types: tuple[EventType, ...]) -> EventFilter | Non
 
 
 def _vad_durations(ends: list[Any]) -> dict[str, Any]:
-    values = np.array([e.total_speech_duration_ms for e in ends], dtype=np.float64)
-    if not values.size:
+    found = percentiles((e.total_speech_duration_ms for e in ends), (50, 95))
+    if not found:
         return {}
-    p50, p95 = np.percentile(values, [50, 95])
     return {
-        "speech_segments_ended": int(values.size),
-        "p50_segment_ms": float(p50),
-        "p95_segment_ms": float(p95),
+        "speech_segments_ended": len(ends),
+        "p50_segment_ms": found["p50"],
+        "p95_segment_ms": found["p95"],
     }
 
 

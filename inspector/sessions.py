@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
-from plugins_core import ERROR_EVENT_TYPES, EventRegistry, RegisteredEvent
+from plugins_core import ERROR_EVENT_TYPES, EventRegistry, RegisteredEvent, percentiles
 
 __all__ = ["SessionSummary", "SessionTracker", "Turn"]
 
@@ -240,8 +238,7 @@ class SessionTracker:
         rows = [t.as_dict() for t in self.turns]
         out: dict[str, Any] = {"turns": len(rows), "recent": rows[-10:][::-1]}
         for key in ("total_ms", "transcription_ms", "response_ms", "first_audio_ms"):
-            values = np.array([r[key] for r in rows if r[key] is not None], dtype=np.float64)
-            if values.size:
-                p50, p95 = np.percentile(values, [50, 95])
-                out[key] = {"p50": float(p50), "p95": float(p95)}
+            found = percentiles((r[key] for r in rows if r[key] is not None), (50, 95))
+            if found:
+                out[key] = found
         return out
