@@ -150,6 +150,8 @@ class EventRegistry:
         self._ring: deque[RegisteredEvent] = deque()
         self._by_session: dict[str, deque[RegisteredEvent]] = {}
         self._by_type: dict[str, deque[RegisteredEvent]] = {}  # keyed by EventType value: str hashes fast
+        # the same, holding the events themselves: a whole-type query copies pointers, no tuple per result
+        self._type_events: dict[str, deque[BaseEvent]] = {}
         self._by_id: dict[str, RegisteredEvent] = {}
         # buffered entries that still hold audio, with the size they were counted at
         self._audio: deque[tuple[RegisteredEvent, int]] = deque()
@@ -203,7 +205,9 @@ class EventRegistry:
             by_type = self._by_type.get(type_key)
             if by_type is None:
                 by_type = self._by_type[type_key] = deque()
+                self._type_events[type_key] = deque()
             by_type.append(entry)
+            self._type_events[type_key].append(event)
             prior = self._by_id.get(event.event_id)
             self._by_id[event.event_id] = entry
             plugin_counts = self._plugin_counts
@@ -255,8 +259,10 @@ class EventRegistry:
                 del self._by_session[session]
         by_type = self._by_type[type_key]
         by_type.popleft()
+        self._type_events[type_key].popleft()
         if not by_type:
             del self._by_type[type_key]
+            del self._type_events[type_key]
         if self._by_id.get(event.event_id) is old:
             del self._by_id[event.event_id]
         plugin = event.plugin_name
@@ -434,6 +440,10 @@ class EventRegistry:
         if not limit:
             with self._lock:
                 sources, exact = self._candidate_sources(flt)
+                if exact and flt is not None and flt.session_ids is None and flt.event_types is not None:
+                    if len(flt.event_types) == 1 and not flt.errors_only:
+                        (only,) = flt.event_types
+                        return list(self._type_events.get(only.value, ()))  # a pointer copy
                 if exact and len(sources) == 1:
                     return list(map(_event_of, sources[0]))  # one pass, no intermediate copy
         return list(map(_event_of, self.query(flt, limit or None)))
