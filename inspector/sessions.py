@@ -22,6 +22,8 @@ __all__ = ["SessionSummary", "SessionTracker", "Turn"]
 logger = logging.getLogger(__name__)
 
 _KIND_BY_PREFIX = {"stt": "STT", "tts": "TTS", "vad": "VAD", "sts": "STS"}
+#: How often the tracker takes what was registered meanwhile (its queue holds 50,000 events).
+FOLLOW_INTERVAL_S = 0.05
 #: A session with no event for this long, or whose plugins all closed, is shown as ended.
 IDLE_AFTER_S = 30.0
 
@@ -144,6 +146,9 @@ class SessionTracker:
                 for entry in batch.items:
                     if entry.seq > self.last_seq:
                         self.observe(entry)
+                # summaries are read every second or two: taking events in batches of 50 ms costs the
+                # loop one wake-up per batch instead of one per event or two
+                await asyncio.sleep(FOLLOW_INTERVAL_S)
         finally:
             subscription.close()
 
