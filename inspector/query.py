@@ -12,7 +12,7 @@ from plugins_core import EventFilter, FilterError
 __all__ = ["EventQuery", "QueryError", "parse_query"]
 
 #: Parameters of ours that ride along with the filter parameters.
-EXTRA_PARAMS = ("limit", "after", "before", "token", "format", "theme")
+EXTRA_PARAMS = ("limit", "after", "before", "token")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 10_000
 

@@ -9,7 +9,7 @@ const TEXT_DELAY_MS = 300;
 /** Filter parameters without a control here: kept as they are and sent to the API. */
 const FILTER_EXTRAS = new Set(["since", "until", "window_ms"]);
 /** Page parameters that mean nothing to a page URL, dropped when it is rewritten. */
-const DROPPED = new Set(["after", "format", "theme"]);
+const DROPPED = new Set(["after"]);
 const TRUE_VALUES = new Set(["1", "true", "yes", "on"]);
 
 export const TYPE_PRESETS = {

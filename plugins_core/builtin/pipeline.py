@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from plugins_core.audio import PcmData
 from plugins_core.plugin import Plugin
@@ -20,17 +20,9 @@ from plugins_core.stt import STT
 from plugins_core.tts import TTS, AudioOutput, SynthesisResult
 from plugins_core.vad import VAD
 
-__all__ = ["ConversationResult", "StreamingSTT", "Turn", "VoicePipeline"]
+__all__ = ["ConversationResult", "Turn", "VoicePipeline"]
 
 logger = logging.getLogger(__name__)
-
-
-class StreamingSTT(Protocol):
-    """An STT that takes chunks inside an utterance and is told when the utterance ends."""
-
-    async def process_audio(self, pcm_data: PcmData, user_metadata: dict[str, Any] | None = None) -> None: ...
-
-    async def end_utterance(self, user_metadata: dict[str, Any] | None = None) -> Any: ...
 
 
 @dataclass(slots=True)
