@@ -5,6 +5,7 @@ async subscribers (the inspector streams from it), and answers queries and stati
 """
 
 from plugins_core.audio import PcmData
+from plugins_core.describe import EventDescription, describe_event, format_duration_ms
 from plugins_core.emitter import EventEmitter, Handler
 from plugins_core.events import (
     AUDIO_EVENT_TYPES,
@@ -13,7 +14,9 @@ from plugins_core.events import (
     AudioFormat,
     BaseEvent,
     ConnectionState,
+    EventKind,
     EventType,
+    Origin,
     PluginClosedEvent,
     PluginErrorEvent,
     PluginInitializedEvent,
@@ -68,6 +71,7 @@ from plugins_core.registry import (
     EventListener,
     EventLogger,
     EventRegistry,
+    EventSink,
     Replay,
     get_global_logger,
     get_global_registry,
@@ -88,6 +92,7 @@ from plugins_core.serialization import (
     serialize_events,
     write_ndjson,
 )
+from plugins_core.source import EventSource
 from plugins_core.sts import STS
 from plugins_core.stt import STT, TranscriptResult
 from plugins_core.subscription import RegisteredEvent, Subscription, SubscriptionBatch
@@ -108,13 +113,17 @@ __all__ = [
     "DEFAULT_SUBSCRIBER_QUEUE",
     "ERROR_EVENT_TYPES",
     "EVENT_CLASS_MAP",
+    "EventDescription",
     "EventEmitter",
     "EventFilter",
+    "EventKind",
     "EventListener",
     "EventLogger",
     "EventMetrics",
     "EventRegistry",
     "EventSerializer",
+    "EventSink",
+    "EventSource",
     "EventType",
     "EventValidationError",
     "FILTER_PARAMS",
@@ -122,6 +131,7 @@ __all__ = [
     "FilterError",
     "Handler",
     "NDJSON_FORMAT",
+    "Origin",
     "PcmData",
     "Plugin",
     "PluginClosedEvent",
@@ -170,12 +180,14 @@ __all__ = [
     "calculate_tts_metrics",
     "calculate_vad_metrics",
     "create_event",
+    "describe_event",
     "deserialize_event",
     "deserialize_events",
     "event_confidence",
     "event_from_json",
     "event_text",
     "event_to_json",
+    "format_duration_ms",
     "get_global_logger",
     "get_global_registry",
     "parse_event_type",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import socket
 import uuid
 from dataclasses import KW_ONLY, dataclass, field, fields
 from datetime import UTC, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,9 @@ __all__ = [
     "AudioFormat",
     "BaseEvent",
     "ConnectionState",
+    "EventKind",
     "EventType",
+    "Origin",
     "PluginClosedEvent",
     "PluginErrorEvent",
     "PluginInitializedEvent",
@@ -59,8 +63,24 @@ __all__ = [
 ]
 
 
-class EventType(Enum):
-    """What happened; the string values are stable and appear in JSON and URLs."""
+class EventKind(StrEnum):
+    """What an event is about, for people: the page groups, colours and filters by it."""
+
+    SPEECH = "speech"  # VAD: speech started, ended, segments, speech so far
+    TRANSCRIPT = "transcript"  # a final transcript (STT or STS)
+    PARTIAL = "partial"  # an interim transcript
+    SYNTHESIS = "synthesis"  # TTS: synthesis start, audio chunks, synthesis complete
+    STS = "sts"  # speech-to-speech conversation flow: connection, audio in/out, responses, items
+    LIFECYCLE = "lifecycle"  # plugin initialized/closed, STT/TTS connection changes
+    ERROR = "error"  # every *_error type
+
+
+class EventType(StrEnum):
+    """What happened; the string values are stable and appear in JSON and URLs.
+
+    A ``StrEnum``, as upstream's providers compared event types with strings:
+    ``EventType.STT_TRANSCRIPT == "stt_transcript"``.
+    """
 
     STT_TRANSCRIPT = "stt_transcript"
     STT_PARTIAL_TRANSCRIPT = "stt_partial_transcript"
@@ -88,8 +108,27 @@ class EventType(Enum):
     PLUGIN_CLOSED = "plugin_closed"
     PLUGIN_ERROR = "plugin_error"
 
+    @property
+    def kind(self) -> EventKind:
+        """What the event is about (speech, transcript, synthesis, ...): decided here, once."""
+        return _KIND[self]
 
-class ConnectionState(Enum):
+    @property
+    def family(self) -> str:
+        """The plugin family that emits it: ``"stt"``, ``"tts"``, ``"sts"``, ``"vad"`` or ``"plugin"``."""
+        return _FAMILY[self]
+
+    @property
+    def is_error(self) -> bool:
+        return self in ERROR_EVENT_TYPES
+
+    @property
+    def has_audio(self) -> bool:
+        """Whether events of this type carry ``audio_data`` (PCM that can be played)."""
+        return self in AUDIO_EVENT_TYPES
+
+
+class ConnectionState(StrEnum):
     DISCONNECTED = "disconnected"
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -97,12 +136,83 @@ class ConnectionState(Enum):
     ERROR = "error"
 
 
-class AudioFormat(Enum):
+class AudioFormat(StrEnum):
+    """A ``StrEnum``: upstream's providers emitted ``"s16"``, and ``AudioFormat.PCM_S16 == "s16"``."""
+
     PCM_S16 = "s16"
     PCM_F32 = "f32"
     WAV = "wav"
     MP3 = "mp3"
     OGG = "ogg"
+
+
+_KIND: dict[EventType, EventKind] = {
+    EventType.STT_TRANSCRIPT: EventKind.TRANSCRIPT,
+    EventType.STT_PARTIAL_TRANSCRIPT: EventKind.PARTIAL,
+    EventType.STT_ERROR: EventKind.ERROR,
+    EventType.STT_CONNECTION: EventKind.LIFECYCLE,
+    EventType.TTS_AUDIO: EventKind.SYNTHESIS,
+    EventType.TTS_SYNTHESIS_START: EventKind.SYNTHESIS,
+    EventType.TTS_SYNTHESIS_COMPLETE: EventKind.SYNTHESIS,
+    EventType.TTS_ERROR: EventKind.ERROR,
+    EventType.TTS_CONNECTION: EventKind.LIFECYCLE,
+    EventType.STS_CONNECTED: EventKind.STS,
+    EventType.STS_DISCONNECTED: EventKind.STS,
+    EventType.STS_AUDIO_INPUT: EventKind.STS,
+    EventType.STS_AUDIO_OUTPUT: EventKind.STS,
+    EventType.STS_TRANSCRIPT: EventKind.TRANSCRIPT,
+    EventType.STS_RESPONSE: EventKind.STS,
+    EventType.STS_ERROR: EventKind.ERROR,
+    EventType.STS_CONVERSATION_ITEM: EventKind.STS,
+    EventType.VAD_SPEECH_START: EventKind.SPEECH,
+    EventType.VAD_SPEECH_END: EventKind.SPEECH,
+    EventType.VAD_AUDIO: EventKind.SPEECH,
+    EventType.VAD_PARTIAL: EventKind.SPEECH,
+    EventType.VAD_ERROR: EventKind.ERROR,
+    EventType.PLUGIN_INITIALIZED: EventKind.LIFECYCLE,
+    EventType.PLUGIN_CLOSED: EventKind.LIFECYCLE,
+    EventType.PLUGIN_ERROR: EventKind.ERROR,
+}
+_FAMILY: dict[EventType, str] = {
+    t: prefix if (prefix := t.value.split("_", 1)[0]) in ("stt", "tts", "sts", "vad") else "plugin"
+    for t in EventType
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an event was emitted: host, process id and the worker name the user set.
+
+    Events made in this process carry ``origin=None`` ("here"); an inspector fed by other processes
+    (HTTP ingest, Redis Streams) sees each event's origin. ``replay_of`` marks a replayed event with
+    the id of the event it replays.
+    """
+
+    host: str
+    pid: int
+    worker: str | None = None
+    replay_of: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.host, str) or not self.host:
+            raise EventValidationError("origin.host", self.host, "must be a non-empty string")
+        if isinstance(self.pid, bool) or not isinstance(self.pid, int) or self.pid < 0:
+            raise EventValidationError("origin.pid", self.pid, "must be an integer >= 0")
+        if self.worker is not None and not isinstance(self.worker, str):
+            raise EventValidationError("origin.worker", self.worker, "must be a string or None")
+        if self.replay_of is not None and not isinstance(self.replay_of, str):
+            raise EventValidationError("origin.replay_of", self.replay_of, "must be a string or None")
+
+    @classmethod
+    def here(cls, worker: str | None = None) -> Origin:
+        """This process: its host name and pid, and the given worker name."""
+        return cls(socket.gethostname() or "localhost", os.getpid(), worker)
+
+    @property
+    def label(self) -> str:
+        """``agent-1@host:1234`` (``host:1234`` without a worker name)."""
+        where = f"{self.host}:{self.pid}"
+        return f"{self.worker}@{where}" if self.worker else where
 
 
 #: Error events, as upstream counts them (every type whose value contains "error").
@@ -179,6 +289,8 @@ class BaseEvent:
     user_metadata: dict[str, Any] | None = None
     plugin_name: str | None = None
     plugin_version: str | None = None
+    #: Where it was emitted; None for events made in this process (see :class:`Origin`).
+    origin: Origin | None = None
 
     def __post_init__(self) -> None:
         if type(self.event_type) is not EventType:
@@ -186,6 +298,8 @@ class BaseEvent:
         ts = self.timestamp
         if type(ts) is not datetime or ts.tzinfo is not UTC:
             self.timestamp = _as_utc(ts)
+        if self.origin is not None and type(self.origin) is not Origin:
+            raise EventValidationError("origin", self.origin, "must be an Origin or None")
 
     def to_dict(self) -> dict[str, Any]:
         """Field values with enums as their values and times as ISO-8601 strings (upstream shape).
@@ -199,6 +313,8 @@ class BaseEvent:
                 value = value.value
             elif isinstance(value, datetime):
                 value = value.isoformat()
+            elif isinstance(value, Origin):
+                value = {"host": value.host, "pid": value.pid, "worker": value.worker}
             out[f.name] = value
         return out
 

@@ -18,7 +18,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from plugins_core.events import AUDIO_EVENT_TYPES, ERROR_EVENT_TYPES, BaseEvent, EventType
 from plugins_core.filters import EventFilter
@@ -31,6 +31,7 @@ __all__ = [
     "EventListener",
     "EventLogger",
     "EventRegistry",
+    "EventSink",
     "Replay",
     "get_global_logger",
     "get_global_registry",
@@ -45,6 +46,18 @@ DEFAULT_MAX_AUDIO_BYTES = 64 * 1024 * 1024
 DEFAULT_SUBSCRIBER_QUEUE = 1_000
 
 EventListener = Callable[[BaseEvent], Any]
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Receives every registered event with its sequence number, in the registering thread.
+
+    A store's writer and a forwarder are sinks: ``offer`` must only hand the entry over (append to
+    a bounded queue, count what it cannot keep) and return at once; it must never block on disk or
+    network, because it runs on the pipeline's hot path.
+    """
+
+    def offer(self, entry: RegisteredEvent) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +127,8 @@ class EventRegistry:
             dropped from its event (``audio_data=None``, ``audio_evicted=True``), metadata kept.
         subscriber_queue: default bound of each subscription's queue.
         event_logger: where structured log records go (lazily); None for no logging.
+        start_seq: the sequence number after which numbering starts (a store passes the highest
+            number it holds, so that numbers stay unique across runs).
     """
 
     def __init__(
@@ -123,11 +138,13 @@ class EventRegistry:
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         subscriber_queue: int = DEFAULT_SUBSCRIBER_QUEUE,
         event_logger: EventLogger | None = None,
+        start_seq: int = 0,
     ) -> None:
         for name, value, low in (
             ("max_events", max_events, 1),
             ("max_audio_bytes", max_audio_bytes, 0),
             ("subscriber_queue", subscriber_queue, 1),
+            ("start_seq", start_seq, 0),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name}={value!r}: must be an integer >= {low}")
@@ -140,10 +157,13 @@ class EventRegistry:
         self._any_listeners: tuple[EventListener, ...] = ()
         self._has_listeners = False
         self._subscriptions: tuple[Subscription, ...] = ()
-        self._last_seq = 0  # never restarts, not even after clear(): clients resume by it
+        self._sinks: tuple[EventSink, ...] = ()
+        self._first_seq = start_seq  # numbering started after this one
+        self._last_seq = start_seq  # never restarts, not even after clear(): clients resume by it
         self._reset_state()
         self._cleared_events = 0  # forgotten by clear(), not evicted
         self._listener_errors = 0
+        self._sink_errors = 0
         self._subscriber_drops_closed = 0  # drops of subscriptions that have since closed
 
     def _reset_state(self) -> None:
@@ -235,8 +255,11 @@ class EventRegistry:
             listeners = (
                 (self._listeners.get(event_type, ()) + self._any_listeners) if self._has_listeners else ()
             )
+            sinks = self._sinks
         for sub in to_wake:
             sub._wake()
+        if sinks:
+            self._offer_to_sinks(entry, sinks)
         if listeners:
             self._notify(event, listeners)
         event_logger = self.event_logger
@@ -292,6 +315,15 @@ class EventRegistry:
             self._audio_evicted_events += 1
             self._audio_evicted_bytes += size
 
+    def _offer_to_sinks(self, entry: RegisteredEvent, sinks: tuple[EventSink, ...]) -> None:
+        for sink in sinks:
+            try:
+                sink.offer(entry)
+            except Exception:
+                with self._lock:
+                    self._sink_errors += 1
+                logger.exception("event sink %r failed on %s", sink, entry.event.event_id)
+
     def _notify(self, event: BaseEvent, listeners: tuple[EventListener, ...]) -> None:
         for listener in listeners:
             try:
@@ -331,6 +363,30 @@ class EventRegistry:
                 del self._listeners[event_type]
             self._has_listeners = bool(self._listeners or self._any_listeners)
             return True
+
+    # -------------------------------------------------------------------------------------- sinks
+
+    def add_sink(self, sink: EventSink) -> None:
+        """Hand every event registered from now on to ``sink.offer(entry)`` (a store's writer, a
+        forwarder). Sinks run in the registering thread after the registry's lock is released; a
+        failing sink is logged and counted (``sink_errors``), never propagated."""
+        if not isinstance(sink, EventSink):
+            raise TypeError(f"sink={sink!r}: needs an offer(entry) method")
+        with self._lock:
+            if sink not in self._sinks:
+                self._sinks += (sink,)
+
+    def remove_sink(self, sink: EventSink) -> bool:
+        """Stop handing events to ``sink``; False when it was not added."""
+        with self._lock:
+            if sink not in self._sinks:
+                return False
+            self._sinks = tuple(s for s in self._sinks if s is not sink)
+            return True
+
+    @property
+    def sinks(self) -> tuple[EventSink, ...]:
+        return self._sinks
 
     # ------------------------------------------------------------------------------ subscriptions
 
@@ -479,7 +535,8 @@ class EventRegistry:
         merged = snapshot[0] if len(snapshot) == 1 else list(heapq.merge(*snapshot, key=_seq_key))
         if flt is not None and not exact:
             merged = [entry for entry in merged if flt.matches(entry.event)]
-        return Replay(events=merged, missed=max(0, oldest - seq - 1), last_seq=last)
+        # numbers up to start_seq were never held here (a store holds them): not a gap of this registry
+        return Replay(events=merged, missed=max(0, oldest - max(seq, self._first_seq) - 1), last_seq=last)
 
     def __iter__(self) -> Iterator[BaseEvent]:
         return iter(self.events)
@@ -531,15 +588,17 @@ class EventRegistry:
                 "events_per_second": total / (span_ms / 1000) if span_ms else 0,
                 "error_summary": self._error_summary(),
                 "plugin_error_rates": plugins,
-                "total_registered": self._last_seq,
+                "total_registered": self._last_seq - self._first_seq,
                 "last_seq": self._last_seq,
                 "max_events": self.max_events,
-                "evicted_events": self._last_seq - self._cleared_events - total,
+                "evicted_events": self._last_seq - self._first_seq - self._cleared_events - total,
                 "audio_bytes": self._audio_bytes,
                 "max_audio_bytes": self.max_audio_bytes,
                 "audio_evicted_events": self._audio_evicted_events,
                 "audio_evicted_bytes": self._audio_evicted_bytes,
                 "listener_errors": self._listener_errors,
+                "sink_errors": self._sink_errors,
+                "sinks": len(self._sinks),
                 "subscriptions": len(self._subscriptions),
                 "subscriber_dropped_events": self._subscriber_drops_closed + live_drops,
             }

@@ -24,7 +24,7 @@ from enum import Enum
 from types import NoneType, UnionType
 from typing import Any, TextIO, Union, get_args, get_origin, get_type_hints
 
-from plugins_core.events import EVENT_CLASS_MAP, BaseEvent, EventType
+from plugins_core.events import EVENT_CLASS_MAP, BaseEvent, EventType, Origin
 from plugins_core.exceptions import EventValidationError, SerializationError
 
 __all__ = [
@@ -43,7 +43,8 @@ __all__ = [
 ]
 
 #: Version of the serialized form; written in every event dict and in the NDJSON header.
-FORMAT_VERSION = 1
+#: Version 2 added ``origin``; version 1 input is still read.
+FORMAT_VERSION = 2
 
 #: The ``format`` value of the NDJSON header line, so that a stranger's NDJSON file is refused early.
 NDJSON_FORMAT = "plugins_core.events"
@@ -185,7 +186,36 @@ def _encode_error(value: Any) -> Any:
     return out
 
 
+def _encode_origin(value: Any) -> Any:
+    if not isinstance(value, Origin):
+        return value
+    out: dict[str, Any] = {"host": value.host, "pid": value.pid}
+    if value.worker is not None:
+        out["worker"] = value.worker
+    if value.replay_of is not None:
+        out["replay_of"] = value.replay_of
+    return out
+
+
 # ------------------------------------------------------------------------------------------ decoders
+
+
+_ORIGIN_KEYS = frozenset({"host", "pid", "worker", "replay_of"})
+
+
+def _decode_origin(value: Any) -> Any:
+    if isinstance(value, Origin):
+        return value
+    if not isinstance(value, dict):
+        raise _Problem(f"expected an origin object or null, got {_json_type(value)}", value)
+    unknown = set(value) - _ORIGIN_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _Problem("unknown origin field", value[key], f".{key}")
+    try:
+        return Origin(value.get("host"), value.get("pid"), value.get("worker"), value.get("replay_of"))  # type: ignore[arg-type]
+    except EventValidationError as exc:
+        raise _Problem(exc.reason, exc.value, exc.field.removeprefix("origin")) from None
 
 
 def _check_str(desc: str) -> _Decoder:
@@ -432,6 +462,7 @@ _JSON_NAMESPACE: dict[str, Any] = {
     "_join": "".join,
     "_ienc": _iterencode,
     "_encode_error": _encode_error,
+    "_encode_origin": _encode_origin,
 }
 
 # Expressions producing the JSON text of a local variable {v}, per kind of field.
@@ -444,6 +475,7 @@ _JSON_EXPRS: dict[str, str] = {
     "enum": "_eb({v}._value_)",
     "bytes": "_b64({v})",
     "error": "_dumpv(_encode_error({v}))",
+    "origin": "_dumpv(_encode_origin({v}))",
     "json": "_join(_ienc({v}, 0))",
 }
 
@@ -486,6 +518,8 @@ def _field_spec(hint: Any, where: str) -> _FieldSpec:
         kind, decoder, encoder = "enum", _enum_decoder(hint, "a string" + tail), _encode_enum
     elif isinstance(hint, type) and issubclass(hint, BaseException):
         kind, decoder, encoder = "error", _decode_error, _encode_error
+    elif hint is Origin:
+        kind, decoder, encoder = "origin", _decode_origin, _encode_origin
     elif origin is dict or hint is dict:
         kind, decoder = "json", _check_dict("an object" + tail)
     elif origin is list:
@@ -673,13 +707,13 @@ def _decode(data: Any, prefix: str) -> BaseEvent:
     if cls is None:
         raise SerializationError(prefix + "event_type", raw_type, f"Unknown event type: {raw_type}")
     version = data.get("format_version")
-    if version is not None and (type(version) is not int or version != FORMAT_VERSION):
+    if version is not None and (type(version) is not int or not 1 <= version <= FORMAT_VERSION):
         if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
             reason = (
                 f"written by a newer format (version {version}); this reader knows version {FORMAT_VERSION}"
             )
         else:
-            reason = f"expected format version {FORMAT_VERSION}"
+            reason = f"expected a format version from 1 to {FORMAT_VERSION}"
         raise SerializationError(prefix + "format_version", version, reason)
     codec = _CODECS[cls]
     decoders = codec.decoders

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,7 +25,9 @@ from plugins_core.events import (
     AudioFormat,
     BaseEvent,
     ConnectionState,
+    EventKind,
     EventType,
+    Origin,
     PluginClosedEvent,
     PluginErrorEvent,
     PluginInitializedEvent,
@@ -138,6 +141,7 @@ BASE_FIELDS = (
     "user_metadata",
     "plugin_name",
     "plugin_version",
+    "origin",  # ours: where the event was emitted (None: this process)
 )
 
 AUTO = object()  # marks a field filled by a default_factory (a fresh uuid4 string)
@@ -1077,6 +1081,7 @@ def test_to_dict_shape_with_enums_as_values_and_isoformat_times() -> None:
         "user_metadata": None,
         "plugin_name": None,
         "plugin_version": None,
+        "origin": None,
         "audio_data": b"\x01\x00",
         "audio_format": "f32",
         "sample_rate": 16000,
@@ -1144,3 +1149,68 @@ def test_events_compare_by_value() -> None:
     b = STTTranscriptEvent(text="hi", event_id="1", timestamp=stamp)
     assert a == b
     assert a != STTTranscriptEvent(text="hi", event_id="2", timestamp=stamp)
+
+
+# ------------------------------------------------------------------------- kinds and origins
+
+
+def test_enums_compare_equal_to_their_string_values() -> None:
+    assert EventType.STT_TRANSCRIPT == "stt_transcript"
+    assert AudioFormat.PCM_S16 == "s16"
+    assert ConnectionState.CONNECTED == "connected"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind", "family"),
+    [
+        (EventType.STT_TRANSCRIPT, EventKind.TRANSCRIPT, "stt"),
+        (EventType.STS_TRANSCRIPT, EventKind.TRANSCRIPT, "sts"),
+        (EventType.STT_PARTIAL_TRANSCRIPT, EventKind.PARTIAL, "stt"),
+        (EventType.VAD_AUDIO, EventKind.SPEECH, "vad"),
+        (EventType.TTS_AUDIO, EventKind.SYNTHESIS, "tts"),
+        (EventType.STS_AUDIO_OUTPUT, EventKind.STS, "sts"),
+        (EventType.PLUGIN_INITIALIZED, EventKind.LIFECYCLE, "plugin"),
+        (EventType.TTS_CONNECTION, EventKind.LIFECYCLE, "tts"),
+        (EventType.VAD_ERROR, EventKind.ERROR, "vad"),
+        (EventType.PLUGIN_ERROR, EventKind.ERROR, "plugin"),
+    ],
+)
+def test_every_event_type_has_one_kind_and_family(
+    event_type: EventType, kind: EventKind, family: str
+) -> None:
+    assert event_type.kind is kind
+    assert event_type.family == family
+
+
+def test_kinds_audio_and_errors_agree_with_the_classes() -> None:
+    for event_type, cls in EVENT_CLASS_MAP.items():
+        assert event_type.has_audio == ("audio_data" in {f.name for f in dataclasses.fields(cls)})
+        assert event_type.is_error == (event_type.kind is EventKind.ERROR) == ("error" in event_type.value)
+
+
+def test_origin_here_names_this_process() -> None:
+    origin = Origin.here("agent-1")
+    assert origin.pid == os.getpid()
+    assert origin.label == f"agent-1@{origin.host}:{os.getpid()}"
+    assert Origin("h", 7).label == "h:7"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"host": "", "pid": 1}, r"^origin.host='': must be a non-empty string"),
+        ({"host": "h", "pid": -1}, r"^origin.pid=-1: must be an integer >= 0"),
+        ({"host": "h", "pid": True}, r"^origin.pid=True"),
+        ({"host": "h", "pid": 1, "worker": 3}, r"^origin.worker=3"),
+    ],
+)
+def test_origin_refuses_bad_values(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(EventValidationError, match=message):
+        Origin(**kwargs)
+
+
+def test_events_made_here_have_no_origin_and_refuse_a_wrong_one() -> None:
+    assert STTTranscriptEvent(text="hi").origin is None
+    assert STTTranscriptEvent(text="hi", origin=Origin("h", 1, "w")).origin == Origin("h", 1, "w")
+    with pytest.raises(EventValidationError, match=r"^origin=\{'host': 'h'\}: must be an Origin or None"):
+        STTTranscriptEvent(text="hi", origin={"host": "h"})  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import plugins_core
 EXPECTED = {
     # events
     "AUDIO_EVENT_TYPES", "ERROR_EVENT_TYPES", "EVENT_CLASS_MAP", "AudioFormat", "BaseEvent",
-    "ConnectionState",
+    "ConnectionState", "EventKind", "Origin",
     "EventType", "PluginClosedEvent", "PluginErrorEvent", "PluginInitializedEvent",
     "STSAudioInputEvent",
     "STSAudioOutputEvent", "STSConnectedEvent", "STSConversationItemEvent", "STSDisconnectedEvent",
@@ -30,7 +30,9 @@ EXPECTED = {
     # filters, registry, subscriptions
     "FILTER_PARAMS", "EventFilter", "event_confidence", "event_text", "DEFAULT_MAX_AUDIO_BYTES",
     "DEFAULT_MAX_EVENTS", "DEFAULT_SUBSCRIBER_QUEUE", "EventListener", "EventLogger", "EventRegistry",
-    "Replay",
+    "Replay", "EventSink", "EventSource",
+    # descriptions
+    "EventDescription", "describe_event", "format_duration_ms",
     "get_global_logger", "get_global_registry", "register_global_event", "set_global_registry",
     "RegisteredEvent", "Subscription", "SubscriptionBatch",
     # metrics, serialization

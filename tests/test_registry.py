@@ -1307,3 +1307,62 @@ def test_spec_custom_event_listeners(fresh_global: EventRegistry, capsys: pytest
         "Error in deepgram: socket closed\nError in elevenlabs: Unknown error\nError in silero: bad frame\n"
     )
     assert fresh_global.get_statistics()["listener_errors"] == 0
+
+
+# ------------------------------------------------------------------------------------------ sinks
+
+
+class _ListSink:
+    def __init__(self) -> None:
+        self.entries: list[RegisteredEvent] = []
+
+    def offer(self, entry: RegisteredEvent) -> None:
+        self.entries.append(entry)
+
+
+def test_sinks_receive_every_registered_event_with_its_seq() -> None:
+    registry = EventRegistry()
+    sink = _ListSink()
+    registry.add_sink(sink)
+    registry.add_sink(sink)  # added once
+    first = STTTranscriptEvent(text="one")
+    registry.register_event(first)
+    registry.register_event(STTTranscriptEvent(text="two"))
+    assert [(e.seq, e.event.text) for e in sink.entries] == [(1, "one"), (2, "two")]  # type: ignore[attr-defined]
+    assert sink.entries[0].event is first
+    assert registry.remove_sink(sink) and not registry.remove_sink(sink)
+    registry.register_event(STTTranscriptEvent(text="three"))
+    assert len(sink.entries) == 2
+    assert registry.get_statistics()["sinks"] == 0
+
+
+def test_a_failing_sink_is_counted_and_never_fails_the_registration(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken:
+        def offer(self, entry: RegisteredEvent) -> None:
+            raise OSError("disk full")
+
+    registry = EventRegistry()
+    registry.add_sink(Broken())
+    sink = _ListSink()
+    registry.add_sink(sink)
+    assert registry.register_event(STTTranscriptEvent(text="kept")) == 1
+    assert len(sink.entries) == 1  # later sinks still get it
+    assert registry.get_statistics()["sink_errors"] == 1
+    assert "disk full" in caplog.text
+
+
+def test_add_sink_refuses_what_has_no_offer_method() -> None:
+    with pytest.raises(TypeError, match=r"needs an offer\(entry\) method"):
+        EventRegistry().add_sink(object())  # type: ignore[arg-type]
+
+
+def test_start_seq_continues_numbering_without_counting_a_gap() -> None:
+    registry = EventRegistry(start_seq=1000)
+    assert registry.last_seq == 1000
+    assert registry.register_event(STTTranscriptEvent(text="a")) == 1001
+    replay = registry.events_after(0)
+    assert replay.missed == 0 and [e.seq for e in replay.events] == [1001]
+    stats = registry.get_statistics()
+    assert stats["total_registered"] == 1 and stats["evicted_events"] == 0
+    with pytest.raises(ValueError, match=r"start_seq=-1"):
+        EventRegistry(start_seq=-1)

@@ -29,6 +29,7 @@ from plugins_core.events import (
     BaseEvent,
     ConnectionState,
     EventType,
+    Origin,
     PluginErrorEvent,
     STSConnectedEvent,
     STSConversationItemEvent,
@@ -196,7 +197,7 @@ def test_serialize_transcript_writes_event_type_value_and_passes_user_metadata_t
     assert data["user_metadata"] == {"user": "u1", "nested": {"n": [1, 2]}}
     assert data["text"] == "hello world"
     assert data["confidence"] == 0.95
-    assert data["format_version"] == FORMAT_VERSION == 1
+    assert data["format_version"] == FORMAT_VERSION == 2
     assert json.loads(_compact(data)) == data  # JSON-ready as it is
 
 
@@ -449,14 +450,19 @@ def test_missing_or_null_format_version_is_accepted() -> None:
 
 def test_higher_format_version_is_refused_clearly() -> None:
     with pytest.raises(
-        SerializationError, match=r"format_version=2: written by a newer format \(version 2\)"
+        SerializationError, match=r"format_version=3: written by a newer format \(version 3\)"
     ):
-        deserialize_event(_valid_dict(format_version=2))
+        deserialize_event(_valid_dict(format_version=3))
+
+
+def test_format_version_1_is_still_read() -> None:
+    event = deserialize_event(_valid_dict(format_version=1))
+    assert event.origin is None
 
 
 @pytest.mark.parametrize("version", [0, -3, "1", 1.0, True])
 def test_bad_format_version_is_refused(version: Any) -> None:
-    with pytest.raises(SerializationError, match=r"^format_version=.*: expected format version 1$"):
+    with pytest.raises(SerializationError, match=r"^format_version=.*: expected a format version from 1"):
         deserialize_event(_valid_dict(format_version=version))
 
 
@@ -835,7 +841,7 @@ def test_read_ndjson_streams_one_line_at_a_time() -> None:
 def test_write_ndjson_of_nothing_writes_only_the_header() -> None:
     buffer = io.StringIO()
     assert write_ndjson([], buffer) == 0
-    assert buffer.getvalue() == '{"format":"plugins_core.events","format_version":1}\n'
+    assert buffer.getvalue() == '{"format":"plugins_core.events","format_version":2}\n'
     buffer.seek(0)
     assert list(read_ndjson(buffer)) == []
 
@@ -887,8 +893,8 @@ def test_read_ndjson_names_the_line_of_invalid_json() -> None:
             r"^line 1.format_version='1': expected a",
         ),
         (
-            '{"format":"plugins_core.events","format_version":2}\n',
-            r"^line 1.format_version=2: written by a newer format \(version 2\); this reader knows version 1",
+            '{"format":"plugins_core.events","format_version":3}\n',
+            r"^line 1.format_version=3: written by a newer format \(version 3\); this reader knows version 2",
         ),
     ],
 )
@@ -953,6 +959,14 @@ def _strategy_for(cls: type[BaseEvent], name: str, hint: Any) -> st.SearchStrate
         strategy = st.sampled_from(hint)
     elif hint is BaseException:
         strategy = _EXCEPTIONS
+    elif hint is Origin:
+        strategy = st.builds(
+            Origin,
+            st.text(min_size=1, max_size=12),
+            st.integers(min_value=0, max_value=2**22),
+            st.none() | st.text(max_size=12),
+            st.none() | st.text(max_size=12),
+        )
     elif get_origin(hint) is dict:
         strategy = _JSON_DICTS
     elif get_origin(hint) is list and get_args(hint)[0] is str:
