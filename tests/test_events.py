@@ -1155,9 +1155,10 @@ def test_events_compare_by_value() -> None:
 
 
 def test_enums_compare_equal_to_their_string_values() -> None:
-    assert EventType.STT_TRANSCRIPT == "stt_transcript"
-    assert AudioFormat.PCM_S16 == "s16"
-    assert ConnectionState.CONNECTED == "connected"
+    # upstream's providers compared with plain strings: typed as str here, as their code was
+    values: list[str] = [EventType.STT_TRANSCRIPT, AudioFormat.PCM_S16, ConnectionState.CONNECTED]
+    assert values == ["stt_transcript", "s16", "connected"]
+    assert {"s16": 1}[AudioFormat.PCM_S16] == 1
 
 
 @pytest.mark.parametrize(
