@@ -33,7 +33,9 @@ __all__ = [
     "EventSerializer",
     "RestoredError",
     "deserialize_event",
+    "decode_event",
     "deserialize_events",
+    "encode_event",
     "event_from_json",
     "event_to_json",
     "read_ndjson",
@@ -683,6 +685,35 @@ def serialize_events(events: Iterable[BaseEvent]) -> str:
 def event_to_json(event: BaseEvent) -> str:
     """One event as compact JSON text."""
     return _json_text(_codec_for(event, "event"), event, "")
+
+
+def encode_event(event: BaseEvent, *, include_audio: bool = True, origin: Origin | None = None) -> bytes:
+    """One event as compact UTF-8 JSON, for stores and forwarders.
+
+    ``include_audio=False`` leaves ``audio_data`` out (a store keeps audio apart, once per content);
+    ``origin`` is written when the event has none of its own (events made here carry None), without
+    changing the event.
+    """
+    if origin is None or event.origin is not None:
+        if include_audio:
+            return event_to_json(event).encode("utf-8")
+        data = serialize_event(event, include_audio=False)
+    else:
+        data = serialize_event(event, include_audio=include_audio)
+        data["origin"] = _encode_origin(origin)
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise SerializationError("event", event.event_id, f"cannot be written as JSON ({exc})") from None
+
+
+def decode_event(data: str | bytes | bytearray | memoryview, *, audio_data: bytes | None = None) -> BaseEvent:
+    """The event that :func:`encode_event` wrote; ``audio_data`` puts back audio kept apart."""
+    raw = bytes(data) if isinstance(data, memoryview) else data
+    parsed = _loads(raw, "event")
+    if audio_data is not None and isinstance(parsed, dict):
+        parsed["audio_data"] = audio_data
+    return _decode(parsed, "")
 
 
 # ----------------------------------------------------------------------------------------- decoding

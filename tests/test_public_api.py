@@ -38,7 +38,8 @@ EXPECTED = {
     # metrics, serialization
     "EventMetrics", "calculate_error_metrics", "calculate_sts_metrics", "calculate_stt_metrics",
     "calculate_tts_metrics", "calculate_vad_metrics", "percentiles", "FORMAT_VERSION", "NDJSON_FORMAT",
-    "EventSerializer", "RestoredError", "deserialize_event", "deserialize_events", "event_from_json",
+    "EventSerializer", "RestoredError", "decode_event", "encode_event", "deserialize_event",
+    "deserialize_events", "event_from_json",
     "event_to_json", "read_ndjson", "serialize_event", "serialize_events", "write_ndjson",
     # plugins
     "EventEmitter", "Handler", "Plugin", "STS", "STT", "TranscriptResult", "TTS", "AudioOutput",

@@ -48,8 +48,10 @@ from plugins_core.serialization import (
     NDJSON_FORMAT,
     EventSerializer,
     RestoredError,
+    decode_event,
     deserialize_event,
     deserialize_events,
+    encode_event,
     event_from_json,
     event_to_json,
     read_ndjson,
@@ -1017,3 +1019,28 @@ def test_property_timestamps_are_written_as_isoformat_writes_them(when: datetime
     expected = when.replace(tzinfo=UTC).isoformat()
     assert serialize_event(event)["timestamp"] == expected
     assert json.loads(event_to_json(event))["timestamp"] == expected
+
+
+# ------------------------------------------------------------------------- encode_event / decode_event
+
+
+def test_encode_event_without_audio_and_decode_with_the_audio_put_back() -> None:
+    event = TTSAudioEvent(audio_data=b"\x01\x00\x02\x00", sample_rate=22050, synthesis_id="s")
+    body = encode_event(event, include_audio=False)
+    assert b"audio_data" not in body
+    back = decode_event(body, audio_data=b"\x01\x00\x02\x00")
+    assert back == event
+
+
+def test_encode_event_stamps_an_origin_only_on_events_without_one() -> None:
+    here = Origin("host-a", 42, "agent-1")
+    event = STTTranscriptEvent(text="hi")
+    stamped = decode_event(encode_event(event, origin=here))
+    assert stamped.origin == here and event.origin is None  # the event itself is unchanged
+    theirs = STTTranscriptEvent(text="hi", origin=Origin("host-b", 7))
+    assert decode_event(encode_event(theirs, origin=here)).origin == Origin("host-b", 7)
+
+
+def test_decode_event_names_bad_input() -> None:
+    with pytest.raises(SerializationError, match=r"^event='\{nope': invalid JSON"):
+        decode_event(b"{nope")
