@@ -36,7 +36,6 @@ class AudioDeviceUnavailable(RuntimeError):
         super().__init__(reason)
 
 
-
 _import_failure: str | None = None
 
 
