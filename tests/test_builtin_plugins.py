@@ -97,7 +97,7 @@ def registry() -> EventRegistry:
 
 @pytest.fixture(scope="module")
 def grammar_stt(registry: EventRegistry) -> PocketSphinxSTT:
-    """Grammar mode over the five demo phrases, loaded once; each test gives it its own session."""
+    """Grammar mode over the demo phrases, loaded once; each test gives it its own session."""
     stt = PocketSphinxSTT(phrases=PHRASES, registry=registry)
     stt.recognizer.load()
     return stt
