@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from plugins_core.events import BaseEvent, EventKind, EventType
+from plugins_core.events import ERROR_EVENT_TYPES, BaseEvent, EventKind, EventType
 from plugins_core.metrics import percentiles
 from plugins_core.turns import TurnAnalysis, TurnTracker
 
@@ -42,7 +42,18 @@ MAX_ORIGINS: Final = 16
 MAX_PLUGINS: Final = 32
 """Distinct plugins listed per session."""
 
-_NOT_CONVERSATION: Final = frozenset({EventType.STS_CONNECTED, EventType.STS_DISCONNECTED})
+# What happened, decided once per type (an attribute lookup on the enum class costs ~100 ns per event)
+_STS_CONNECTED: Final = EventType.STS_CONNECTED
+_STS_DISCONNECTED: Final = EventType.STS_DISCONNECTED
+_PLUGIN_CLOSED: Final = EventType.PLUGIN_CLOSED
+_STS_TRANSCRIPT: Final = EventType.STS_TRANSCRIPT
+_CONVERSATION: Final = frozenset(
+    t for t in EventType if t.kind is not EventKind.LIFECYCLE and t not in (_STS_CONNECTED, _STS_DISCONNECTED)
+)
+_USER_TEXT: Final = frozenset({EventType.STT_TRANSCRIPT, EventType.STS_TRANSCRIPT})
+_AGENT_TEXT: Final = frozenset(
+    {EventType.TTS_SYNTHESIS_START, EventType.STS_RESPONSE, EventType.STS_TRANSCRIPT}
+)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _US: Final = timedelta(microseconds=1)
 
@@ -163,22 +174,23 @@ class SessionAccumulator:
         self.event_count += 1
         if seq is not None:
             self.last_seq = seq if self.last_seq is None else max(self.last_seq, seq)
-        if kind.kind is not EventKind.LIFECYCLE and kind not in _NOT_CONVERSATION:
+        if kind in _CONVERSATION:
             self.has_conversation = True
         self._note_source(event)
-        self._note_text(event)
-        if kind.is_error:
+        if kind in _USER_TEXT or kind in _AGENT_TEXT:
+            self._note_text(event)
+        if kind in ERROR_EVENT_TYPES:
             self.errors += 1
             self._search(
                 getattr(event, "error_code", None), getattr(event, "error_message", None), event.event_id
             )
-        done = self.tracker.observe(event)
-        if kind is EventType.STS_CONNECTED:
+        done = self.tracker.observe_at(event, us)
+        if kind is _STS_CONNECTED:
             self.ended_us, self.unclean_end = None, False  # (re)connected: live again
-        elif kind is EventType.STS_DISCONNECTED:
+        elif kind is _STS_DISCONNECTED:
             self.ended_us = us
             self.unclean_end = not getattr(event, "was_clean", True)
-        elif kind is EventType.PLUGIN_CLOSED and self.plugins and set(self.plugins) <= self.closed_plugins:
+        elif kind is _PLUGIN_CLOSED and self.plugins and set(self.plugins) <= self.closed_plugins:
             self.ended_us = us
             done = done or self.tracker.finish()
         if done is not None:
@@ -194,7 +206,7 @@ class SessionAccumulator:
                     family = (getattr(event, "plugin_type", None) or "plugin").lower()
                 self.plugins[name] = family
                 self._search(name)
-            if event.event_type is EventType.PLUGIN_CLOSED:
+            if event.event_type is _PLUGIN_CLOSED:
                 self.closed_plugins.add(name)
         origin = event.origin
         if origin is not None and origin.label not in self.origins and len(self.origins) < MAX_ORIGINS:
@@ -202,15 +214,13 @@ class SessionAccumulator:
             self._search(origin.label)
 
     def _note_text(self, event: Any) -> None:
+        """A transcript (the user's, or an STS's of either side) or the agent's reply."""
         kind = event.event_type
-        if kind is EventType.STT_TRANSCRIPT or (kind is EventType.STS_TRANSCRIPT and event.is_user):
+        if kind in _USER_TEXT and (kind is not EventType.STS_TRANSCRIPT or event.is_user):
             self.first_user_text = self.first_user_text or event.text or None
-            self._search(event.text)
-        elif kind in (EventType.TTS_SYNTHESIS_START, EventType.STS_RESPONSE) or (
-            kind is EventType.STS_TRANSCRIPT and not event.is_user
-        ):
+        else:
             self.first_agent_text = self.first_agent_text or event.text or None
-            self._search(event.text)
+        self._search(event.text)
 
     def _search(self, *pieces: str | None) -> None:
         for piece in pieces:
