@@ -205,6 +205,24 @@ async def test_a_conversation_with_nothing_said_connects_and_disconnects_only() 
     assert [e.event_type for e in events] == [EventType.STS_CONNECTED, EventType.STS_DISCONNECTED]
 
 
+@pytest.mark.asyncio
+async def test_without_an_output_audio_output_is_reported_as_each_chunk_is_synthesized() -> None:
+    registry = EventRegistry()
+    replies = ScriptedReplies()
+    stt = PocketSphinxSTT(phrases=replies.phrases, registry=registry)
+    vad = WebRTCVAD(registry=registry, prefix_pad_ms=150)
+    pipeline = VoicePipeline(vad, stt, EspeakTTS(registry=registry), replies)
+    assert pipeline.playback is None
+    sts = ConversationSTS(pipeline, registry=registry)
+    result = await sts.converse(WavFileSource(PROMPTS["goodbye"], realtime=False))
+    await sts.close()
+    events = registry.get_session_events(result.session_id)
+    chunks = of_type(events, TTSAudioEvent)
+    played = of_type(events, STSAudioOutputEvent)
+    assert [o.audio_data for o in played] == [c.audio_data for c in chunks] and chunks
+    assert all(events.index(o) == events.index(c) + 1 for o, c in zip(played, chunks, strict=True))
+
+
 # ------------------------------------------------------------------- a call of several turns, in real time
 
 

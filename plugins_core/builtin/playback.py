@@ -148,7 +148,7 @@ class Playback:
         """Wait until everything queued has been played (and reported)."""
         while self._idle is not None and not self._idle.is_set() and self._task is not None:
             await self._idle.wait()
-        if self.latency_s > 0:
+        if self.latency_s > 0 and self.chunks_started:
             await asyncio.sleep(self.latency_s)  # the last report is due after the device's latency
 
     async def close(self) -> None:
