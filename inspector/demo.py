@@ -54,7 +54,7 @@ REQUESTS: Final = (
     "turn on the lights",
     "play some music",
     "what is the weather like",
-    "set a timer for five minutes",
+    "set a timer",
 )
 FAREWELLS: Final = ("goodbye",)
 MISS_EVERY: Final = 3

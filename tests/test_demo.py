@@ -97,6 +97,7 @@ def test_every_demo_phrase_has_a_shipped_prompt_and_the_grammar_is_the_reply_pol
     assert {*GREETINGS, *REQUESTS, *FAREWELLS} == set(DEMO_REPLIES)
     for phrase in [*DEMO_REPLIES, *MISS_PHRASES]:
         assert prompt_path(phrase).exists(), phrase
+        assert prompt_path(phrase).stat().st_size < 100_000, "short prompts keep the package small"
 
 
 def test_calls_are_three_to_five_turns_varied_with_a_miss_in_every_third() -> None:

@@ -13,7 +13,7 @@ __all__ = ["MISS_PHRASES", "PROMPTS_DIR", "prompt_files"]
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 MISS_PHRASES: tuple[str, ...] = (
     "open the pod bay doors",
-    "tell me a joke about penguins",
+    "order a large pizza",
     "send a message to my sister",
     "book a flight to paris",
 )

@@ -21,7 +21,7 @@ DEMO_REPLIES: dict[str, Reply] = {
     "turn on the lights": "Okay, turning on the lights.",
     "play some music": "Playing some music for you.",
     "what is the weather like": "It is sunny and twenty degrees outside.",
-    "set a timer for five minutes": "Timer set for five minutes.",
+    "set a timer": "Okay, the timer is set for five minutes.",
     "goodbye": "Goodbye, talk to you soon.",
 }
 """The demo's grammar (its keys, which ``phrases.txt`` lists and each shipped prompt says) and answers."""
