@@ -94,11 +94,13 @@ from plugins_core.serialization import (
     serialize_events,
     write_ndjson,
 )
+from plugins_core.session_summary import SessionAccumulator, SessionSummary
 from plugins_core.source import EventSource
 from plugins_core.sts import STS
 from plugins_core.stt import STT, TranscriptResult
 from plugins_core.subscription import RegisteredEvent, Subscription, SubscriptionBatch
 from plugins_core.tts import TTS, AudioOutput, SynthesisResult
+from plugins_core.turns import TurnAnalysis, TurnLatency, TurnTracker, analyze_turns
 from plugins_core.vad import VAD
 
 __version__ = "0.1.0"
@@ -158,6 +160,8 @@ __all__ = [
     "STTPartialTranscriptEvent",
     "STTTranscriptEvent",
     "SerializationError",
+    "SessionAccumulator",
+    "SessionSummary",
     "Subscription",
     "SubscriptionBatch",
     "SynthesisResult",
@@ -168,6 +172,9 @@ __all__ = [
     "TTSSynthesisCompleteEvent",
     "TTSSynthesisStartEvent",
     "TranscriptResult",
+    "TurnAnalysis",
+    "TurnLatency",
+    "TurnTracker",
     "UnknownEventTypeError",
     "VAD",
     "VADAudioEvent",
@@ -176,6 +183,7 @@ __all__ = [
     "VADSpeechEndEvent",
     "VADSpeechStartEvent",
     "__version__",
+    "analyze_turns",
     "calculate_error_metrics",
     "calculate_sts_metrics",
     "calculate_stt_metrics",

@@ -5,7 +5,9 @@ Speech starts when a frame reaches ``activation_th``; while active, frames at or
 segments shorter than ``min_speech_ms`` emit no audio, and ``max_speech_ms`` forces a flush.
 Fixes over upstream: the segment is PCM bytes at the VAD's true sample rate (upstream sent numpy
 arrays labelled 16 kHz), its probability is the mean over its speech frames (not a constant), and
-durations are audio time, not wall-clock time.
+durations are audio time, not wall-clock time. ``speech_end.total_speech_duration_ms`` is the speech
+heard after ``speech_start`` (from the frame that started it to the last frame judged speech, so not
+the trailing silence the VAD waits for): ``speech_start``'s time plus it is when the user stopped.
 
 Events: ``initialized``, ``speech_start``, ``partial``, ``audio``, ``speech_end``, ``error``, ``closed``.
 """
@@ -111,6 +113,7 @@ class VAD(Plugin, abc.ABC):
         self._silence_frames = 0
         self._speech_frames = 0
         self._probability_sum = 0.0
+        self._speech_from = self._speech_until = 0  # frames up to the start decision / the last speech frame
         self._last_probability = 0.0
         self._frames_since_partial = 0
         self._leftover = np.zeros(0, dtype=np.int16)
@@ -166,6 +169,7 @@ class VAD(Plugin, abc.ABC):
                 return
             self.is_speech_active = True
             self._frames = [*self._prefix, frame]
+            self._speech_from = self._speech_until = len(self._frames)
             self._prefix.clear()
             self._speech_frames = 1
             self._probability_sum = probability
@@ -186,6 +190,7 @@ class VAD(Plugin, abc.ABC):
             self._silence_frames = 0
             self._speech_frames += 1
             self._probability_sum += probability
+            self._speech_until = len(self._frames)
         else:
             self._silence_frames += 1
         self._frames_since_partial += 1
@@ -242,7 +247,10 @@ class VAD(Plugin, abc.ABC):
                     **self._identity(user),
                     speech_probability=self._last_probability,
                     deactivation_threshold=self.deactivation_th,
-                    total_speech_duration_ms=pcm.duration_ms,
+                    total_speech_duration_ms=(self._speech_until - self._speech_from)
+                    * self.frame_size
+                    * 1000.0
+                    / self.sample_rate,
                     total_frames=len(self._frames),
                 ),
             )

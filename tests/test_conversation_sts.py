@@ -4,8 +4,10 @@ it reports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,11 +16,14 @@ import pytest
 from plugins_core import EventRegistry
 from plugins_core.builtin import (
     DEMO_REPLIES,
+    MISS_PHRASES,
+    PROMPTS_DIR,
     ConversationResult,
     ConversationSTS,
     EspeakTTS,
     MemorySink,
     PocketSphinxSTT,
+    ScriptedCaller,
     ScriptedReplies,
     SyntheticSource,
     VoicePipeline,
@@ -38,10 +43,13 @@ from plugins_core.events import (
     STSTranscriptEvent,
     STTTranscriptEvent,
     TTSAudioEvent,
+    TTSSynthesisCompleteEvent,
     TTSSynthesisStartEvent,
     VADAudioEvent,
 )
 from plugins_core.serialization import event_from_json, event_to_json
+from plugins_core.session_summary import SessionAccumulator
+from plugins_core.turns import TurnAnalysis, analyze_turns
 
 PROMPTS: dict[str, Path] = {path.stem.replace("_", " "): path for path in prompt_files()}
 STS_TYPES = {t for t in EventType if t.value.startswith("sts_")}
@@ -195,3 +203,129 @@ async def test_a_conversation_with_nothing_said_connects_and_disconnects_only() 
     await setup.sts.close()
     assert result.turns == []
     assert [e.event_type for e in events] == [EventType.STS_CONNECTED, EventType.STS_DISCONNECTED]
+
+
+@pytest.mark.asyncio
+async def test_without_an_output_audio_output_is_reported_as_each_chunk_is_synthesized() -> None:
+    registry = EventRegistry()
+    replies = ScriptedReplies()
+    stt = PocketSphinxSTT(phrases=replies.phrases, registry=registry)
+    vad = WebRTCVAD(registry=registry, prefix_pad_ms=150)
+    pipeline = VoicePipeline(vad, stt, EspeakTTS(registry=registry), replies)
+    assert pipeline.playback is None
+    sts = ConversationSTS(pipeline, registry=registry)
+    result = await sts.converse(WavFileSource(PROMPTS["goodbye"], realtime=False))
+    await sts.close()
+    events = registry.get_session_events(result.session_id)
+    chunks = of_type(events, TTSAudioEvent)
+    played = of_type(events, STSAudioOutputEvent)
+    assert [o.audio_data for o in played] == [c.audio_data for c in chunks] and chunks
+    assert all(events.index(o) == events.index(c) + 1 for o, c in zip(played, chunks, strict=True))
+
+
+# ------------------------------------------------------------------- a call of several turns, in real time
+
+
+@dataclass
+class Call:
+    events: list[BaseEvent]
+    turns: list[TurnAnalysis]
+    sink: MemorySink
+    unanswered: int
+
+
+CALL = ["hello world", MISS_PHRASES[0], "goodbye"]
+
+
+async def hold_call() -> Call:
+    setup = await make_sts()  # the pipeline plays its replies at real time into the memory sink
+    playback = setup.sts.pipeline.playback
+    assert playback is not None and playback.realtime
+    paths = [PROMPTS.get(phrase, PROMPTS_DIR / f"{'_'.join(phrase.split())}.wav") for phrase in CALL]
+    caller = ScriptedCaller(paths, playback, pauses_ms=[500, 400, 300])
+    result = await setup.sts.converse(caller)
+    await setup.sts.close()
+    events = setup.registry.get_session_events(result.session_id)
+    return Call(events, analyze_turns(events), setup.sink, caller.unanswered)
+
+
+@pytest.fixture(scope="module")
+def call() -> Call:
+    """One call of three turns (the middle one outside the grammar), with the caller waiting for each
+    reply to be played at real time: about 15 s."""
+    return asyncio.run(hold_call())
+
+
+def test_a_call_is_three_turns_the_middle_one_a_reported_miss(call: Call) -> None:
+    turns = call.turns
+    assert call.unanswered == 0
+    assert [t.status for t in turns] == ["ok", "failed", "ok"]
+    assert [t.transcript.text for t in turns] == ["hello world", None, "goodbye"]
+    assert [t.agent.text for t in turns] == [
+        DEMO_REPLIES["hello world"],
+        "Sorry, I did not catch that.",
+        DEMO_REPLIES["goodbye"],
+    ]
+    miss = turns[1].error
+    assert miss is not None and miss.code == "no_match" and "best guess" in miss.message
+    segment = next(e for e in call.events if e.event_id == miss.audio_event_id)
+    assert isinstance(segment, VADAudioEvent) and segment.audio_data, (
+        "the error links to the audio it failed on"
+    )
+    summary = SessionAccumulator(call.events[0].session_id or "")
+    for event in call.events:
+        summary.observe(event)
+    row = summary.summary()
+    assert (row.turns, row.failed_turns, row.errors, row.outcome) == (3, 1, 1, "errors")
+    assert row.ended and row.first_user_text == "hello world" and row.turn_latency_ms is not None
+
+
+def test_audio_output_is_reported_as_each_chunk_plays_after_synthesis_ran_ahead(call: Call) -> None:
+    events = call.events
+    for turn in call.turns:
+        sid = turn.agent.synthesis_id
+        chunks = [e for e in events if isinstance(e, TTSAudioEvent) and e.synthesis_id == sid]
+        played = [e for e in events if isinstance(e, STSAudioOutputEvent) and e.response_id == sid]
+        assert [o.audio_data for o in played] == [c.audio_data for c in chunks] and len(chunks) >= 10
+        # each chunk is reported played after the TTS reported making it
+        assert all(events.index(o) > events.index(c) for o, c in zip(played, chunks, strict=True))
+        # eSpeak NG finished the reply while it was still playing: synthesis is not held to real time
+        complete = next(
+            e for e in events if isinstance(e, TTSSynthesisCompleteEvent) and e.synthesis_id == sid
+        )
+        assert events.index(complete) < events.index(played[-1])
+        # paced on an absolute schedule: no chunk starts before all those before it have played out
+        # (a late wake-up delays one report, never the schedule, so this is checked from the first chunk)
+        before_ms = 0.0
+        for out in played:
+            elapsed_ms = (out.timestamp - played[0].timestamp) / timedelta(milliseconds=1)
+            assert elapsed_ms >= before_ms - 1.0
+            before_ms += out.audio_duration_ms or 0.0
+        # the agent speaking span: from the first chunk played to the end of the last one
+        speaking = turn.agent.speaking
+        assert speaking is not None and turn.agent.playback_reported
+        assert speaking.start == played[0].timestamp
+        assert complete.audio_duration_ms is not None
+        assert speaking.duration_ms >= complete.audio_duration_ms - 2.0
+    assert call.sink.to_bytes() == b"".join(
+        e.audio_data or b"" for e in events if isinstance(e, STSAudioOutputEvent)
+    )
+
+
+def test_the_caller_speaks_only_once_the_agent_has_finished_and_each_waterfall_adds_up(call: Call) -> None:
+    turns = call.turns
+    for before, after in zip(turns, turns[1:], strict=False):
+        assert before.agent.speaking is not None and after.user.span is not None
+        assert after.user.span.start > before.agent.speaking.end, "no one talks over the agent"
+    for turn in turns:
+        latency = turn.latency
+        assert latency is not None and latency.notes == () and turn.notes == ()
+        assert sum(part.us for part in latency.parts) == latency.total_us
+        assert all(part.us >= 0 for part in latency.parts) and latency.part("unattributed").us == 0
+        assert turn.user.span is not None and turn.user.decided_at is not None
+        # the VAD decides after the speech truly ended (its hang-over), and the agent answers after that
+        assert turn.user.span.end < turn.user.decided_at < latency.end
+        assert latency.part("endpointing").us > 0
+        assert latency.end == turn.agent.first_audio_out_at
+        out = next(e for e in call.events if e.event_id == turn.agent.first_audio_out_event_id)
+        assert isinstance(out, STSAudioOutputEvent) and out.timestamp == latency.end

@@ -45,6 +45,8 @@ EXPECTED = {
     "EventEmitter", "Handler", "Plugin", "STS", "STT", "TranscriptResult", "TTS", "AudioOutput",
     "SynthesisResult",
     "VAD", "__version__",
+    # turns and session rows
+    "SessionAccumulator", "SessionSummary", "TurnAnalysis", "TurnLatency", "TurnTracker", "analyze_turns",
 }  # fmt: skip
 
 

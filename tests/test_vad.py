@@ -131,7 +131,8 @@ async def test_hysteresis_segment_events(rate: int, registry: EventRegistry) -> 
     end: VADSpeechEndEvent = _of(got, "speech_end")[0]
     assert end.deactivation_threshold == 0.35
     assert end.total_frames == 8
-    assert end.total_speech_duration_ms == pytest.approx(80.0)
+    # speech heard after speech_start: frames 3..6 (frame 2 started it; 7..9 are the waited silence)
+    assert end.total_speech_duration_ms == pytest.approx(40.0)
     assert end.speech_probability == pytest.approx(0.0)
     assert not vad.is_speech_active
 

@@ -10,6 +10,7 @@ import pytest
 
 from plugins_core.audio import PcmData
 from plugins_core.builtin.prompts_dir import prompt_files
+from plugins_core.builtin.replies import DEMO_REPLIES
 from plugins_core.builtin.vad_engines import EnergyClassifier, WebRTCClassifier, rms_dbfs
 from plugins_core.exceptions import AudioFormatError
 
@@ -27,7 +28,7 @@ def speech_frames(name: str, size: int = FRAME) -> list[np.ndarray[Any, Any]]:
 
 def all_prompts() -> list[str]:
     names = sorted(path.name for path in prompt_files())
-    assert len(names) == 5
+    assert len(names) == len(DEMO_REPLIES) == 9
     return names
 
 

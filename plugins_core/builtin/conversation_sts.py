@@ -1,7 +1,10 @@
 """ConversationSTS: a speech-to-speech plugin composed of the built-in parts (hear with a VAD,
 transcribe with PocketSphinx, answer from a script, speak with eSpeak NG), reporting the
 conversation as STS events: connected, audio_input (each user utterance), transcript, response,
-conversation_item, audio_output (each spoken chunk), disconnected.
+conversation_item, audio_output (each spoken chunk, as it is played), disconnected.
+
+``audio_output`` is emitted when the pipeline's playback starts a chunk (when the user hears it), not
+when the TTS made it; a pipeline with no output reports each chunk as it is synthesized instead.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from plugins_core.audio import PcmData
 from plugins_core.builtin.pipeline import ConversationResult, VoicePipeline
+from plugins_core.builtin.playback import PlayedChunk
 from plugins_core.events import STTTranscriptEvent, TTSAudioEvent, TTSSynthesisStartEvent, VADAudioEvent
 from plugins_core.sts import STS
 
@@ -32,7 +36,10 @@ class ConversationSTS(STS):
         pipeline.vad.on("audio", self._on_user_audio)
         pipeline.stt.on("transcript", self._on_user_transcript)
         pipeline.tts.on("synthesis_start", self._on_response)
-        pipeline.tts.on("audio", self._on_speech)
+        if pipeline.playback is not None:
+            pipeline.playback.add_listener(self._on_played)
+        else:
+            pipeline.tts.on("audio", self._on_speech)
 
     async def converse(
         self,
@@ -91,6 +98,11 @@ class ConversationSTS(STS):
             "assistant",
             [{"type": "text", "text": event.text or ""}],
             event.user_metadata,
+        )
+
+    def _on_played(self, chunk: PlayedChunk) -> None:
+        self._emit_audio_output_event(
+            chunk.pcm.to_bytes(), chunk.pcm.sample_rate, response_id=chunk.label, user_metadata=chunk.context
         )
 
     def _on_speech(self, event: TTSAudioEvent) -> None:

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PROMPTS_DIR", "prompt_files"]
+__all__ = ["MISS_PHRASES", "PROMPTS_DIR", "prompt_files"]
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+MISS_PHRASES: tuple[str, ...] = (
+    "open the pod bay doors",
+    "order a large pizza",
+    "send a message to my sister",
+    "book a flight to paris",
+)
+"""Prompts outside the demo grammar: the recognizer finds no match, reports it as an error event and
+the agent asks again, so the inspector has real misses to show."""
 
 
 def prompt_files(*, include_misses: bool = False) -> list[Path]:

@@ -15,11 +15,16 @@ Reply = str | Callable[[], str]
 
 DEMO_REPLIES: dict[str, Reply] = {
     "hello world": "Hello! What can I do for you?",
+    "good morning": "Good morning! How can I help you today?",
     "what time is it": lambda: time.strftime("It is %H:%M."),
+    "what day is it": lambda: time.strftime("Today is %A."),
     "turn on the lights": "Okay, turning on the lights.",
     "play some music": "Playing some music for you.",
+    "what is the weather like": "It is sunny and twenty degrees outside.",
+    "set a timer": "Okay, the timer is set for five minutes.",
     "goodbye": "Goodbye, talk to you soon.",
 }
+"""The demo's grammar (its keys, which ``phrases.txt`` lists and each shipped prompt says) and answers."""
 
 
 class ScriptedReplies:

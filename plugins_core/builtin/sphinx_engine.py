@@ -237,6 +237,7 @@ class SphinxRecognizer:
         self._samples_fed = 0
         self._processing_s = 0.0
         self._last_partial = ""
+        self._last_guess: str | None = None
 
     # ------------------------------------------------------------------------------------ properties
 
@@ -265,6 +266,12 @@ class SphinxRecognizer:
     @property
     def in_utterance(self) -> bool:
         return self._in_utterance
+
+    @property
+    def last_guess(self) -> str | None:
+        """What the decoder made of the last utterance it could not recognise: its best path outside the
+        grammar, else its last partial transcript (None after a recognised utterance, or silence)."""
+        return self._last_guess
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -358,6 +365,7 @@ class SphinxRecognizer:
         self._samples_fed = 0
         self._processing_s = 0.0
         self._last_partial = ""
+        self._last_guess = None
 
     def _finish_locked(self) -> FinalResult | None:
         begin = time.perf_counter()
@@ -369,7 +377,9 @@ class SphinxRecognizer:
         # "what time is it"): that is no sentence of the grammar, so nothing was recognised.
         if not text or (self._fsg is not None and not self._fsg.accept(text)):
             self._processing_s += time.perf_counter() - begin
+            self._last_guess = text or self._last_partial or None
             return None
+        self._last_guess = None
         posterior = _clamp01(float(hyp.prob))
         words: list[WordTiming] = []
         for segment in self._decoder.seg():

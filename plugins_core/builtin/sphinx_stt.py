@@ -110,8 +110,10 @@ class PocketSphinxSTT(STT):
         if result is None or not result.text:
             heard_sound = self._utterance_peak_rms >= _SPEECH_RMS
             if self.report_no_match and heard_sound and self._utterance_ms >= self.min_utterance_ms:
+                guess = self.recognizer.last_guess
+                heard = f" (best guess: {guess!r})" if guess else ""
                 miss = NoMatchError(
-                    f"no {self.recognizer.mode} match in {self._utterance_ms:.0f} ms of speech"
+                    f"no {self.recognizer.mode} match in {self._utterance_ms:.0f} ms of speech{heard}"
                 )
                 self._emit_error_event(miss, "recognition", user_metadata)
             return None
