@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from plugins_core.codec import decode_json
 from plugins_core.events import (
     EVENT_CLASS_MAP,
     AudioFormat,
@@ -43,6 +44,7 @@ from plugins_core.events import (
     VADSpeechStartEvent,
 )
 from plugins_core.exceptions import SerializationError
+from plugins_core.json_fields import decode_mapping
 from plugins_core.serialization import (
     FORMAT_VERSION,
     NDJSON_FORMAT,
@@ -993,7 +995,8 @@ ANY_EVENT = st.one_of([_event_strategy(cls) for cls in EVENT_CLASS_MAP.values()]
 @given(ANY_EVENT)
 def test_property_every_event_round_trips_through_json_text(event: BaseEvent) -> None:
     text = event_to_json(event)
-    assert text == _compact(serialize_event(event))  # the fast path writes what json.dumps writes
+    # msgspec writes what json.dumps writes, up to the spelling of floats (1e16 for 1e+16)
+    assert json.loads(text) == json.loads(_compact(serialize_event(event)))
     assert_same_event(event, event_from_json(text))
 
 
@@ -1001,7 +1004,7 @@ def test_property_every_event_round_trips_through_json_text(event: BaseEvent) ->
 @given(st.lists(ANY_EVENT, max_size=6))
 def test_property_event_lists_round_trip_through_array_and_ndjson(events: list[BaseEvent]) -> None:
     text = serialize_events(events)
-    assert text == _compact([serialize_event(e) for e in events])
+    assert json.loads(text) == json.loads(_compact([serialize_event(e) for e in events]))
     buffer = io.StringIO()
     assert write_ndjson(events, buffer) == len(events)
     buffer.seek(0)
@@ -1009,6 +1012,60 @@ def test_property_event_lists_round_trip_through_array_and_ndjson(events: list[B
         assert len(restored) == len(events)
         for original, back in zip(events, restored, strict=True):
             assert_same_event(original, back)
+
+
+_ODD_VALUES = _JSON_VALUES | st.sampled_from(
+    [
+        "2025-08-20t10:00:00z",  # msgspec reads lower case; fromisoformat does not
+        "2025-08-20T10:00:00.123456789Z",
+        "2025-08-20 10:00:00+00:00",
+        "20250820T100000",
+        "AAE=",
+        "AAF=",
+        "AAE",
+        "",
+        "s16",
+        "connected",
+        2**64,
+        -(2**63) - 1,
+        1e308,
+        1.5,
+        {"type": "ValueError", "message": "m"},
+        {"type": "", "message": "m"},
+        {"type": "X", "message": "m", "args": [1e308, None, True, "a"]},
+        {"host": "h", "pid": 1},
+        {"host": "h", "pid": True},
+        {"size_bytes": 3, "type": "bytes"},
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(ANY_EVENT, st.data())
+def test_property_the_msgspec_reader_accepts_only_what_the_reference_reader_reads_the_same(
+    event: BaseEvent, data: st.DataObject
+) -> None:
+    """codec.decode_json is a fast path: whatever it accepts, decode_mapping must read the same way."""
+    mapping = json.loads(event_to_json(event))
+    key = data.draw(st.sampled_from(sorted(mapping) + ["format_version", "unknown"]))
+    removed = data.draw(st.booleans())
+    if removed:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = data.draw(_ODD_VALUES)
+    text = json.dumps(mapping)
+    fast = decode_json(text.encode())
+    try:
+        reference: BaseEvent | None = decode_mapping(json.loads(text), "")
+    except SerializationError:
+        reference = None
+    if fast is not None:
+        assert reference is not None, text
+        assert type(fast) is type(reference)
+        fast_data, reference_data = serialize_event(fast), serialize_event(reference)
+        if removed:  # a missing synthesis_id or response_id is a fresh uuid on both sides
+            fast_data.pop(key, None), reference_data.pop(key, None)
+        assert fast_data == reference_data  # errors compared by type and message
 
 
 @settings(max_examples=200, deadline=None, database=None)
