@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum
@@ -43,7 +43,7 @@ from plugins_core.json_fields import (
     restore_exception,
 )
 
-__all__ = ["NO_AUDIO", "decode_json", "decode_json_array", "encode_json"]
+__all__ = ["NO_AUDIO", "decode_json", "decode_json_array", "encode_json", "encode_json_many"]
 
 #: ``decode_json(..., audio_data=NO_AUDIO)``: keep whatever audio the JSON itself holds.
 NO_AUDIO: Any = object()
@@ -151,13 +151,11 @@ def _writer_for(event: BaseEvent, where: str) -> _Writer:
     return writer
 
 
-def encode_json(
-    event: BaseEvent, include_audio: bool = True, origin: Origin | None = None, where: str = "event"
-) -> bytes | None:
-    """An event's JSON as UTF-8, or None when it holds a value only the reference path can write.
-
-    ``origin`` is written when the event has none of its own; the event is never changed.
-    """
+def _struct(
+    event: BaseEvent, include_audio: bool, origin: Origin | None, where: str
+) -> tuple[msgspec.Struct, bool] | None:
+    """The Struct msgspec writes for an event and whether its time needs the ``+00:00`` fix-up, or
+    None when the event holds a value msgspec would not write as json.dumps does."""
     writer = _WRITERS.get(type(event)) or _writer_for(event, where)
     checked = writer.checked
     if checked is not None:
@@ -186,11 +184,51 @@ def encode_json(
         if isinstance(stamped, Origin):
             changed[_ORIGIN] = _OriginOut(stamped.host, stamped.pid, stamped.worker, stamped.replay_of)
         values = tuple(changed)
-    try:
-        data = _ENCODER.encode(struct(*values))
-    except (TypeError, ValueError, OverflowError, RecursionError):  # unwritable: the reference path says why
+    return struct(*values), fix_time
+
+
+_UNWRITABLE = (TypeError, ValueError, OverflowError, RecursionError)  # the reference path says why
+
+
+def encode_json(
+    event: BaseEvent, include_audio: bool = True, origin: Origin | None = None, where: str = "event"
+) -> bytes | None:
+    """An event's JSON as UTF-8, or None when it holds a value only the reference path can write.
+
+    ``origin`` is written when the event has none of its own; the event is never changed.
+    """
+    found = _struct(event, include_audio, origin, where)
+    if found is None:
         return None
-    return data.replace(_TIME_END, _TIME_END_FORMAT, 1) if fix_time else data
+    try:
+        data = _ENCODER.encode(found[0])
+    except _UNWRITABLE:
+        return None
+    return data.replace(_TIME_END, _TIME_END_FORMAT, 1) if found[1] else data
+
+
+def encode_json_many(events: Iterable[BaseEvent], lines: bool) -> bytes | None:
+    """Events as one JSON array, or as NDJSON lines each ending in a newline, in one msgspec call;
+    None when one of them needs the reference path (the caller then writes them one by one).
+
+    Every time fixed up is the first ``Z","session_id":`` of its event; when the output holds no
+    other, all of them can be replaced at once, which the count shows.
+    """
+    structs: list[msgspec.Struct] = []
+    fixable = 0
+    for event in events:
+        found = _struct(event, True, None, "event")
+        if found is None:
+            return None
+        structs.append(found[0])
+        fixable += found[1]
+    try:
+        data = _ENCODER.encode_lines(structs) if lines else _ENCODER.encode(structs)
+    except _UNWRITABLE:
+        return None
+    if data.count(_TIME_END) != fixable:  # some text holds the same bytes: fix events one by one
+        return None
+    return data.replace(_TIME_END, _TIME_END_FORMAT) if fixable else data
 
 
 # ------------------------------------------------------------------------------------------ reading

@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, TextIO
 
-from plugins_core.codec import NO_AUDIO, decode_json, decode_json_array, encode_json
+from plugins_core.codec import NO_AUDIO, decode_json, decode_json_array, encode_json, encode_json_many
 from plugins_core.events import BaseEvent, Origin
 from plugins_core.exceptions import SerializationError
 from plugins_core.json_fields import (
@@ -100,10 +100,25 @@ def _json_lines(events: Sequence[BaseEvent], offset: int = 0) -> list[bytes]:
     ]
 
 
+def _all_json(events: Sequence[BaseEvent], lines: bool, offset: int = 0) -> bytes:
+    """Events as a JSON array or NDJSON lines: in one msgspec call, else one by one (naming a bad one)."""
+    try:
+        data = encode_json_many(events, lines)
+    except SerializationError:  # not an event: _json_lines says which one
+        data = None
+    if data is not None:
+        return data
+    parts = _json_lines(events, offset)
+    if lines:
+        parts.append(b"")  # so that the last line ends with a newline too
+        return b"\n".join(parts)
+    return b"[" + b",".join(parts) + b"]"
+
+
 def serialize_events(events: Iterable[BaseEvent]) -> str:
     """A compact JSON array of events."""
     items = events if isinstance(events, (list, tuple)) else list(events)
-    return (b"[" + b",".join(_json_lines(items)) + b"]").decode("utf-8")
+    return _all_json(items, lines=False).decode("utf-8")
 
 
 def event_to_json(event: BaseEvent) -> str:
@@ -198,19 +213,15 @@ def write_ndjson(events: Iterable[BaseEvent], fp: TextIO | BinaryIO) -> int:
     for event in events:
         batch.append(event)
         if len(batch) >= _BATCH:
-            _write_lines(write, _json_lines(batch, count), binary)
+            data = _all_json(batch, True, count)
+            write(data if binary else data.decode("utf-8"))
             count += len(batch)
             batch = []
     if batch:
-        _write_lines(write, _json_lines(batch, count), binary)
+        data = _all_json(batch, True, count)
+        write(data if binary else data.decode("utf-8"))
         count += len(batch)
     return count
-
-
-def _write_lines(write: Any, lines: list[bytes], binary: bool) -> None:
-    lines.append(b"")  # so that the last line ends with a newline too
-    data = b"\n".join(lines)
-    write(data if binary else data.decode("utf-8"))
 
 
 def read_ndjson(fp: TextIO) -> Iterator[BaseEvent]:

@@ -306,6 +306,22 @@ def test_timestamp_is_written_as_iso_8601_with_t_and_utc_offset() -> None:
     assert json.loads(event_to_json(whole_second))["timestamp"] == "2025-01-02T03:04:05+00:00"
 
 
+def test_text_that_looks_like_the_end_of_a_time_is_left_alone() -> None:
+    # msgspec writes UTC as "Z"; the format has "+00:00": only the timestamp's own "Z" is changed
+    tricky = _transcript(user_metadata={"k": "xZ", "session_id": 1}, text='Z","session_id":')
+    events = [tricky, _transcript(), tricky]
+    for back in (
+        deserialize_events(serialize_events(events)),
+        [event_from_json(event_to_json(e)) for e in events],
+    ):
+        assert back == events
+    buffer = io.StringIO()
+    write_ndjson(events, buffer)
+    assert buffer.getvalue().count("+00:00") == 3
+    buffer.seek(0)
+    assert list(read_ndjson(buffer)) == events
+
+
 def test_timestamps_in_other_zones_are_written_in_utc() -> None:
     paris = timezone(timedelta(hours=2))
     event = _transcript(timestamp=datetime(2025, 8, 20, 12, 0, tzinfo=paris))
