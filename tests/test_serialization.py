@@ -12,6 +12,7 @@ import io
 import json
 import math
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
@@ -1112,6 +1113,21 @@ def test_encode_event_stamps_an_origin_only_on_events_without_one() -> None:
     assert stamped.origin == here and event.origin is None  # the event itself is unchanged
     theirs = STTTranscriptEvent(text="hi", origin=Origin("host-b", 7))
     assert decode_event(encode_event(theirs, origin=here)).origin == Origin("host-b", 7)
+
+
+def test_threads_encode_and_decode_at_once() -> None:
+    # registry sinks run in the emitting threads: the shared msgspec encoder and decoder must cope
+    events = [STTErrorEvent(error=ValueError(f"e{i}"), event_id=f"t-{i}", timestamp=T0) for i in range(300)]
+    expected = [encode_event(e) for e in events]
+
+    def work(_: int) -> bool:
+        bodies = [encode_event(e) for e in events]
+        return bodies == expected and [decode_event(b).event_id for b in bodies] == [
+            e.event_id for e in events
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(work, range(16)))
 
 
 def test_decode_event_names_bad_input() -> None:
