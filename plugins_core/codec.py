@@ -1,13 +1,13 @@
 """msgspec writers and readers per event class: the fast path of serialization.
 
 Writing: each class gets a msgspec Struct with the dataclass's fields in order plus
-``format_version``; one attrgetter call fills it and msgspec writes it in C. Two things msgspec
-writes differently from the format are handled around it. It writes UTC times with ``Z`` where the
-format has ``+00:00``: the first ``Z","session_id":`` of the output is the end of the timestamp
-(the fields before it are an enum value and an event id, both JSON strings, and inside a JSON string
-a quote is always escaped), so it is replaced once. And it writes NaN as null and bytes or datetimes
-inside a free-form dict as text, which would lose information silently, so free-form and float
-values are checked first; an event holding anything else is written by the reference path in
+``format_version``; one attrgetter call fills it and msgspec writes it in C (a whole export in one
+call). Two things msgspec writes differently from the format are handled around it. It writes UTC
+times with ``Z`` where the format has ``+00:00``: each such time leaves one ``Z","session_id":`` in
+the output, and when counting shows that there is no other, they are all replaced at once (else the
+times are written as text first). And it writes NaN as null and bytes or datetimes inside a
+free-form dict as text, which would lose information silently, so free-form and float values are
+checked first; an event holding anything else is written by the reference path in
 :mod:`plugins_core.json_fields`, which writes what json.dumps writes or names the field.
 
 Reading: a tagged union of Structs typed from the annotations (unknown fields refused) reads the
@@ -51,8 +51,8 @@ NO_AUDIO: Any = object()
 _TIME_END = b'Z","session_id":'  # msgspec's UTC suffix, where the timestamp is followed by session_id
 _TIME_END_FORMAT = b'+00:00","session_id":'
 _BASE = [f.name for f in fields(BaseEvent)]
-_TYPE, _ID, _TIME, _ORIGIN = (_BASE.index(n) for n in ("event_type", "event_id", "timestamp", "origin"))
-assert _BASE[_TIME + 1] == "session_id", "the timestamp fix-up relies on session_id following it"
+# _struct reads the timestamp at index 2 and the origin at 7; the fix-up needs session_id after the time
+assert _BASE[2:4] == ["timestamp", "session_id"] and _BASE[7] == "origin", _BASE
 
 # ------------------------------------------------------------------------------------------ writing
 
@@ -152,10 +152,10 @@ def _writer_for(event: BaseEvent, where: str) -> _Writer:
 
 
 def _struct(
-    event: BaseEvent, include_audio: bool, origin: Origin | None, where: str
+    event: BaseEvent, include_audio: bool, origin: Origin | None, where: str, text_time: bool = False
 ) -> tuple[msgspec.Struct, bool] | None:
-    """The Struct msgspec writes for an event and whether its time needs the ``+00:00`` fix-up, or
-    None when the event holds a value msgspec would not write as json.dumps does."""
+    """The Struct msgspec writes for an event and whether its time is written with ``Z`` (to be fixed
+    up), or None when the event holds a value msgspec would not write as json.dumps does."""
     writer = _WRITERS.get(type(event)) or _writer_for(event, where)
     checked = writer.checked
     if checked is not None:
@@ -168,23 +168,17 @@ def _struct(
         struct, values = writer.struct, writer.getter(event)
     else:
         struct, values = writer.no_audio, writer.no_audio_getter(event)  # type: ignore[misc]
-    when = values[_TIME]
-    fix_time = (
-        type(when) is datetime
-        and when.tzinfo is UTC
-        and type(values[_TYPE]) is EventType
-        and type(values[_ID]) is str
-    )
-    own_origin = values[_ORIGIN]
-    if not fix_time or own_origin is not None or origin is not None:
+    when = values[2]  # _TIME
+    utc = type(when) is datetime and when.tzinfo is UTC and not text_time
+    if not utc or values[7] is not None or origin is not None:  # _ORIGIN
         changed = list(values)
-        if not fix_time and isinstance(when, datetime):
-            changed[_TIME] = iso_utc(when)
-        stamped = own_origin if own_origin is not None else origin
+        if not utc and isinstance(when, datetime):
+            changed[2] = iso_utc(when)
+        stamped = values[7] if values[7] is not None else origin
         if isinstance(stamped, Origin):
-            changed[_ORIGIN] = _OriginOut(stamped.host, stamped.pid, stamped.worker, stamped.replay_of)
+            changed[7] = _OriginOut(stamped.host, stamped.pid, stamped.worker, stamped.replay_of)
         values = tuple(changed)
-    return struct(*values), fix_time
+    return struct(*values), utc
 
 
 _UNWRITABLE = (TypeError, ValueError, OverflowError, RecursionError)  # the reference path says why
@@ -202,17 +196,22 @@ def encode_json(
         return None
     try:
         data = _ENCODER.encode(found[0])
+        if not found[1]:
+            return data
+        if data.count(_TIME_END) == 1:  # the timestamp's, and nothing else: fix it up
+            return data.replace(_TIME_END, _TIME_END_FORMAT)
+        again = _struct(event, include_audio, origin, where, text_time=True)  # the time as text
+        return None if again is None else _ENCODER.encode(again[0])
     except _UNWRITABLE:
         return None
-    return data.replace(_TIME_END, _TIME_END_FORMAT, 1) if found[1] else data
 
 
 def encode_json_many(events: Iterable[BaseEvent], lines: bool) -> bytes | None:
     """Events as one JSON array, or as NDJSON lines each ending in a newline, in one msgspec call;
     None when one of them needs the reference path (the caller then writes them one by one).
 
-    Every time fixed up is the first ``Z","session_id":`` of its event; when the output holds no
-    other, all of them can be replaced at once, which the count shows.
+    Each time written with ``Z`` puts one ``Z","session_id":`` in the output; when there is no
+    other (the count shows it), all of them are the times and are replaced at once.
     """
     structs: list[msgspec.Struct] = []
     fixable = 0
@@ -226,7 +225,7 @@ def encode_json_many(events: Iterable[BaseEvent], lines: bool) -> bytes | None:
         data = _ENCODER.encode_lines(structs) if lines else _ENCODER.encode(structs)
     except _UNWRITABLE:
         return None
-    if data.count(_TIME_END) != fixable:  # some text holds the same bytes: fix events one by one
+    if data.count(_TIME_END) != fixable:  # some text holds the same bytes: events one by one
         return None
     return data.replace(_TIME_END, _TIME_END_FORMAT) if fixable else data
 

@@ -451,32 +451,37 @@ class ClassFields:
     specials: tuple[tuple[str, _Encoder], ...]  # fields whose value is converted when written
     decoders: dict[str, _Decoder]  # init fields other than event_type
     has_audio: bool
-
-    def to_dict(self, event: BaseEvent, include_audio: bool = True) -> dict[str, Any]:
-        data = dict(zip(self.names, self.getter(event), strict=True))
-        if not include_audio:
-            data.pop("audio_data", None)
-        for name, encode in self.specials:
-            if name in data:
-                data[name] = encode(data[name])
-        data["format_version"] = FORMAT_VERSION
-        return data
+    to_dict: Callable[[BaseEvent, bool], dict[str, Any]]  # the event's JSON-ready dict (include_audio)
 
 
 def _build_fields(cls: type[BaseEvent]) -> ClassFields:
     hints = get_type_hints(cls)
     specs = {f.name: _field_spec(hints[f.name], f"{cls.__name__}.{f.name}") for f in fields(cls)}
     names = tuple(specs)
+    getter = operator.attrgetter(*names)  # BaseEvent has 8 fields, so this returns a tuple
+    specials = tuple((name, spec.encoder) for name, spec in specs.items() if spec.encoder is not None)
     decoders = {f.name: specs[f.name].decoder for f in fields(cls) if f.init and f.name != "event_type"}
+
+    def to_dict(event: BaseEvent, include_audio: bool = True) -> dict[str, Any]:
+        data = dict(zip(names, getter(event), strict=True))
+        if not include_audio:
+            data.pop("audio_data", None)
+        for name, encode in specials:
+            if name in data:
+                data[name] = encode(data[name])
+        data["format_version"] = FORMAT_VERSION
+        return data
+
     return ClassFields(
         cls=cls,
         names=names,
         hints={name: hints[name] for name in names},
         kinds={name: spec.kind for name, spec in specs.items()},
-        getter=operator.attrgetter(*names),  # BaseEvent has 8 fields, so this returns a tuple
-        specials=tuple((name, spec.encoder) for name, spec in specs.items() if spec.encoder is not None),
+        getter=getter,
+        specials=specials,
         decoders=decoders,
         has_audio="audio_data" in decoders,
+        to_dict=to_dict,
     )
 
 
@@ -516,7 +521,8 @@ def class_fields(event: Any, where: str) -> ClassFields:
 
 def event_dict(event: BaseEvent, include_audio: bool = True) -> dict[str, Any]:
     """A JSON-ready dict of every field, lossless. Dict and list fields are shared, not copied."""
-    return class_fields(event, "event").to_dict(event, include_audio)
+    found = _FIELDS.get(type(event)) or class_fields(event, "event")
+    return found.to_dict(event, include_audio)
 
 
 def json_text_checked(data: dict[str, Any], event: BaseEvent, where: str) -> str:
