@@ -309,7 +309,14 @@ _ANY_EVENT: Any = Union[tuple(_build_reader(t, c) for t, c in EVENT_CLASS_MAP.it
 _DECODE_ONE = msgspec.json.Decoder(_ANY_EVENT).decode
 _DECODE_MANY = msgspec.json.Decoder(list[_ANY_EVENT]).decode
 _AS_DICT = msgspec.structs.asdict
-_REFUSED = (msgspec.ValidationError, msgspec.DecodeError, ValueError, TypeError, OverflowError)
+_REFUSED = (
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
 
 
 def _build(struct: Any, audio_data: Any) -> BaseEvent:

@@ -197,6 +197,17 @@ def test_a_bad_field_is_named_with_its_line(changes: dict[str, Any], field: str,
     assert str(error).startswith(f"line 3.{field}=")
 
 
+def test_deeply_nested_json_is_rejected_not_a_recursion_error() -> None:
+    nested = b"[" * 100_000 + b"]" * 100_000
+    in_metadata = (
+        _mutated(_events(1)[0])[:-1] + b', "user_metadata": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}"
+    )
+    read, reader = _read(b"\n".join([nested, in_metadata, _line(_events(2)[1])]) + b"\n")
+    assert read == [_events(2)[1]]
+    too_deep = "invalid JSON (nested too deeply)"
+    assert [(e.line, e.reason) for e in reader.errors] == [(1, too_deep), (2, too_deep)]
+
+
 def test_corrupt_base64_audio_is_named() -> None:
     good = TTSAudioEvent(audio_data=b"\x01\x00\x02\x00", event_id="a-1", timestamp=T0)
     data = _mutated(good, audio_data="AAE") + b"\n" + _line(good) + b"\n"
