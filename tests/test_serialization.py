@@ -868,9 +868,9 @@ def test_write_ndjson_of_nothing_writes_only_the_header() -> None:
 
 
 def test_read_ndjson_accepts_a_byte_order_mark() -> None:
-    buffer = io.StringIO()
-    write_ndjson(_many(2), buffer)
-    assert list(read_ndjson(io.StringIO("\ufeff" + buffer.getvalue()))) == _many(2)
+    events, buffer = _many(2), io.StringIO()
+    write_ndjson(events, buffer)
+    assert list(read_ndjson(io.StringIO("\ufeff" + buffer.getvalue()))) == events
 
 
 def test_read_ndjson_skips_blank_lines_and_counts_them() -> None:
