@@ -51,8 +51,8 @@ NO_AUDIO: Any = object()
 _TIME_END = b'Z","session_id":'  # msgspec's UTC suffix, where the timestamp is followed by session_id
 _TIME_END_FORMAT = b'+00:00","session_id":'
 _BASE = [f.name for f in fields(BaseEvent)]
-# _struct reads the timestamp at index 2 and the origin at 7; the fix-up needs session_id after the time
-assert _BASE[2:4] == ["timestamp", "session_id"] and _BASE[7] == "origin", _BASE
+if _BASE[2:4] != ["timestamp", "session_id"] or _BASE[7] != "origin":  # what _struct and the fix-up rely on
+    raise RuntimeError(f"BaseEvent fields changed order: {_BASE}; update plugins_core.codec")
 
 # ------------------------------------------------------------------------------------------ writing
 
@@ -130,11 +130,9 @@ def _build_writer(spec: ClassFields) -> _Writer:
     names = spec.names
     without = tuple(n for n in names if n != "audio_data")
     no_audio = without != names
-    getter = _tuple_getter(names)
-    assert getter is not None and names[: len(_BASE)] == tuple(_BASE)
     return _Writer(
         struct=struct_of(names, "Out"),
-        getter=getter,
+        getter=operator.attrgetter(*names),  # BaseEvent's fields come first, in order, in every class
         no_audio=struct_of(without, "OutNoAudio") if no_audio else None,
         no_audio_getter=_tuple_getter(without) if no_audio else None,
         checked=_tuple_getter([n for n in names if spec.kinds[n] in ("json", "float")]),
