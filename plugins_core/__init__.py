@@ -63,6 +63,7 @@ from plugins_core.metrics import (
     calculate_vad_metrics,
     percentiles,
 )
+from plugins_core.ndjson import MAX_EVENT_BYTES, LineError, NdjsonReader
 from plugins_core.plugin import Plugin
 from plugins_core.registry import (
     DEFAULT_MAX_AUDIO_BYTES,
@@ -134,7 +135,10 @@ __all__ = [
     "FORMAT_VERSION",
     "FilterError",
     "Handler",
+    "LineError",
+    "MAX_EVENT_BYTES",
     "NDJSON_FORMAT",
+    "NdjsonReader",
     "Origin",
     "PcmData",
     "Plugin",

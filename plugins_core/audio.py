@@ -2,6 +2,9 @@
 
 Plugins exchange audio as PcmData; events store it as bytes. Samples are 1-D for mono and
 ``(frames, channels)`` for more channels (interleaved, as PortAudio and WAV files lay them out).
+Sample rates are integers from 1,000 to 384,000 Hz and channel counts from 1 to 32, the ranges
+events accept. Resampling is soxr's (libsoxr, "high quality"); chunked streams go through
+:class:`plugins_core.resample.StreamResampler`.
 """
 
 from __future__ import annotations
@@ -13,13 +16,34 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soxr
 
 from plugins_core.events import AudioFormat
 from plugins_core.exceptions import AudioFormatError
 
-__all__ = ["PcmData"]
+__all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "MIN_SAMPLE_RATE", "PcmData", "check_sample_rate"]
+
+#: The sample rates and channel counts audio may have (the ranges events accept).
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, MAX_CHANNELS = 1_000, 384_000, 32
 
 _DTYPES: dict[AudioFormat, Any] = {AudioFormat.PCM_S16: np.int16, AudioFormat.PCM_F32: np.float32}
+
+
+def check_sample_rate(name: str, value: Any) -> int:
+    """``value`` if it is an integer sample rate from 1,000 to 384,000 Hz; else AudioFormatError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise AudioFormatError(name, value, "must be a positive integer (Hz)")
+    if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
+        raise AudioFormatError(name, value, f"must be from {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz")
+    return value
+
+
+def _check_channels(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise AudioFormatError("channels", value, "must be a positive integer")
+    if value > MAX_CHANNELS:
+        raise AudioFormatError("channels", value, f"must be from 1 to {MAX_CHANNELS}")
+    return value
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -31,12 +55,7 @@ class PcmData:
     format: AudioFormat = AudioFormat.PCM_S16
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.sample_rate, bool)
-            or not isinstance(self.sample_rate, int)
-            or self.sample_rate <= 0
-        ):
-            raise AudioFormatError("sample_rate", self.sample_rate, "must be a positive integer (Hz)")
+        check_sample_rate("sample_rate", self.sample_rate)
         if not isinstance(self.samples, np.ndarray):
             raise AudioFormatError("samples", type(self.samples).__name__, "must be a numpy array")
         fmt = self.format if isinstance(self.format, AudioFormat) else _parse_format(self.format)
@@ -53,6 +72,8 @@ class PcmData:
             raise AudioFormatError(
                 "samples", f"ndarray(shape={self.samples.shape})", "must be 1-D or (frames, channels)"
             )
+        if self.samples.ndim == 2:
+            _check_channels(int(self.samples.shape[1]))
 
     # ------------------------------------------------------------------------------ constructors
 
@@ -81,8 +102,7 @@ class PcmData:
         fmt = _parse_format(format)
         if fmt not in _DTYPES:
             raise AudioFormatError("format", fmt.value, "raw bytes must be s16 or f32 PCM")
-        if channels <= 0:
-            raise AudioFormatError("channels", channels, "must be a positive integer")
+        _check_channels(channels)
         width = np.dtype(_DTYPES[fmt]).itemsize * channels
         if len(data) % width:
             raise AudioFormatError("data", f"{len(data)} bytes", f"not a whole number of {width}-byte frames")
@@ -172,22 +192,20 @@ class PcmData:
         return buffer.getvalue()
 
     def resample(self, target_rate: int) -> PcmData:
-        """Band-limited resampling (FFT), so that downsampling for a 16 kHz recognizer does not alias."""
-        if isinstance(target_rate, bool) or not isinstance(target_rate, int) or target_rate <= 0:
-            raise AudioFormatError("target_rate", target_rate, "must be a positive integer (Hz)")
-        if target_rate == self.sample_rate or self.frame_count == 0:
-            return PcmData(self.samples, target_rate, self.format) if self.frame_count == 0 else self
-        n_out = max(1, round(self.frame_count * target_rate / self.sample_rate))
-        source = self.samples.astype(np.float64)
-        spectrum = np.fft.rfft(source, axis=0)
-        keep = min(spectrum.shape[0], n_out // 2 + 1)
-        shape = (n_out // 2 + 1,) + spectrum.shape[1:]
-        resized = np.zeros(shape, dtype=np.complex128)
-        resized[:keep] = spectrum[:keep]
-        out = np.fft.irfft(resized, n=n_out, axis=0) * (n_out / self.frame_count)
-        if self.format is AudioFormat.PCM_S16:
-            return PcmData(np.clip(out.round(), -32768, 32767).astype(np.int16), target_rate, self.format)
-        return PcmData(out.astype(np.float32), target_rate, self.format)
+        """Band-limited resampling (soxr, high quality), so that downsampling for a 16 kHz recognizer
+        does not alias. For one whole buffer: a stream resampled chunk by chunk this way clicks at
+        every chunk edge; use :class:`~plugins_core.resample.StreamResampler` for streams."""
+        check_sample_rate("target_rate", target_rate)
+        if target_rate == self.sample_rate:
+            return self
+        if self.frame_count == 0:
+            return PcmData(self.samples, target_rate, self.format)
+        source = np.ascontiguousarray(self.samples, dtype=np.float32)  # exact for int16 samples
+        out = soxr.resample(source, self.sample_rate, target_rate, quality="HQ")
+        wanted = max(1, round(self.frame_count * target_rate / self.sample_rate))
+        if out.shape[0] < wanted:  # shorter than one output period: hold the last input sample
+            out = np.concatenate([out, np.repeat(source[-1:], wanted - out.shape[0], axis=0)])
+        return _from_float(out[:wanted], target_rate, self.format)
 
     def append(self, other: PcmData) -> PcmData:
         """These samples followed by ``other``'s (same rate, format and channels)."""
@@ -203,6 +221,13 @@ class PcmData:
                 f"channels={self.channels}",
             )
         return PcmData(np.concatenate([self.samples, other.samples]), self.sample_rate, self.format)
+
+
+def _from_float(samples: np.ndarray[Any, Any], rate: int, fmt: AudioFormat) -> PcmData:
+    """PcmData in ``fmt`` from float samples on its scale (int16 range for s16: rounded, clipped)."""
+    if fmt is AudioFormat.PCM_S16:
+        return PcmData(np.clip(np.round(samples), -32768, 32767).astype(np.int16), rate, fmt)
+    return PcmData(samples.astype(np.float32, copy=False), rate, fmt)
 
 
 def _parse_format(value: AudioFormat | str) -> AudioFormat:

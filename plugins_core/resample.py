@@ -2,48 +2,59 @@
 
 Resampling each chunk on its own (as a whole-buffer method must) loses or invents a fraction of a
 sample at every edge and clicks there; a live 44.1 or 48 kHz microphone feeding a 16 kHz recognizer
-needs the stream treated as one signal. This windowed-sinc interpolator keeps the last few input
-samples and the fractional read position between calls, so chunked and whole-buffer output agree.
-It holds back ``half_width`` input samples (0.4 ms at 44.1 kHz) until more audio or ``flush()``.
+needs the stream treated as one signal. This wraps soxr's streaming resampler (libsoxr, "high
+quality": flat to 0.9 of the new Nyquist frequency, aliases more than 100 dB down), which keeps its
+filter state between calls, so the chunks resampled one after another give exactly the samples the
+whole buffer resampled at once gives (:meth:`PcmData.resample`).
+
+The filter needs input from after each output sample, and soxr works in blocks: output trails the
+input by about 20 ms at the usual rates (up to about 40 ms, or 60 ms when upsampling 8 kHz), held
+back until more audio arrives or :meth:`flush` ends the stream.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+import soxr
 
-from plugins_core.audio import PcmData
+from plugins_core.audio import PcmData, check_sample_rate
 from plugins_core.events import AudioFormat
 from plugins_core.exceptions import AudioFormatError
 
 __all__ = ["StreamResampler"]
 
+_QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
+
 
 class StreamResampler:
-    def __init__(self, source_rate: int, target_rate: int, *, half_width: int = 16) -> None:
-        for name, value in (
-            ("source_rate", source_rate),
-            ("target_rate", target_rate),
-            ("half_width", half_width),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise AudioFormatError(name, value, "must be a positive integer")
-        self.source_rate = source_rate
-        self.target_rate = target_rate
-        self.half_width = half_width
-        self._step = source_rate / target_rate
-        self._cutoff = min(1.0, target_rate / source_rate)  # fraction of the source Nyquist kept
-        self._taps = np.arange(-half_width + 1, half_width + 1, dtype=np.float64)
-        self._buffer = np.zeros((half_width, 0), dtype=np.float64)  # (samples, channels), lazily shaped
-        self._offset = -half_width  # absolute index of _buffer[0]: silence before the stream starts
-        self._position = 0.0  # absolute source position of the next output sample
+    """Resample one chunked stream from ``source_rate`` to ``target_rate`` without edge clicks.
+
+    The first chunk fixes the channel count and the output format (s16 in, s16 out; f32 in, f32 out).
+    ``quality`` is soxr's: ``"HQ"`` (the default), ``"VHQ"``, ``"MQ"``, ``"LQ"`` or ``"QQ"`` (no
+    anti-aliasing filter; the shortest delay).
+    """
+
+    def __init__(self, source_rate: int, target_rate: int, *, quality: str = "HQ") -> None:
+        self.source_rate = check_sample_rate("source_rate", source_rate)
+        self.target_rate = check_sample_rate("target_rate", target_rate)
+        if quality not in _QUALITIES:
+            raise AudioFormatError("quality", quality, f"must be one of {', '.join(_QUALITIES)}")
+        self.quality = quality
+        self._stream: soxr.ResampleStream | None = None
         self._channels: int | None = None
         self._format = AudioFormat.PCM_S16
 
     def __repr__(self) -> str:
-        return f"StreamResampler({self.source_rate} Hz -> {self.target_rate} Hz)"
+        return f"StreamResampler({self.source_rate} Hz -> {self.target_rate} Hz, {self.quality})"
+
+    @property
+    def delay_ms(self) -> float:
+        """How much output is held back now, in milliseconds (0 before the first chunk)."""
+        if self._stream is None:
+            return 0.0
+        return float(self._stream.delay()) * 1000.0 / self.target_rate
 
     def process(self, pcm: PcmData) -> PcmData:
         """Resample the next chunk; returns what can be computed so far (possibly no frames)."""
@@ -51,54 +62,33 @@ class StreamResampler:
             raise AudioFormatError(
                 "sample_rate", pcm.sample_rate, f"this resampler reads {self.source_rate} Hz"
             )
-        samples = pcm.samples.reshape(pcm.frame_count, -1).astype(np.float64)
-        if self._channels is None:
-            self._channels = samples.shape[1]
-            self._buffer = np.zeros((self.half_width, self._channels), dtype=np.float64)
+        if self._stream is None:
+            self._channels = pcm.channels
             self._format = pcm.format
-        elif samples.shape[1] != self._channels:
-            raise AudioFormatError("channels", samples.shape[1], f"this stream has {self._channels}")
-        return self._run(samples, final=False)
+            self._stream = soxr.ResampleStream(
+                self.source_rate, self.target_rate, pcm.channels, dtype="float32", quality=self.quality
+            )
+        elif pcm.channels != self._channels:
+            raise AudioFormatError("channels", pcm.channels, f"this stream has {self._channels}")
+        source = np.ascontiguousarray(pcm.samples, dtype=np.float32)  # exact for int16 samples
+        return self._pcm(self._stream.resample_chunk(source))
 
     def flush(self) -> PcmData:
-        """The held-back tail, as if silence followed: call at the end of the stream."""
-        if self._channels is None:
-            return PcmData(np.zeros(0, dtype=np.int16), self.target_rate)
-        end = self._offset + self._buffer.shape[0]  # first absolute index with no input
-        pad = np.zeros((self.half_width, self._channels), dtype=np.float64)
-        return self._run(pad, final=True, end=end)
+        """The held-back tail, as if silence followed: call at the end of the stream.
 
-    def _run(self, samples: np.ndarray[Any, Any], *, final: bool, end: int | None = None) -> PcmData:
-        buffer = np.concatenate([self._buffer, samples]) if samples.size else self._buffer
-        last = self._offset + buffer.shape[0] - 1
-        if final and end is not None:  # every output position before the end of the input
-            count = max(0, math.ceil((end - self._position) / self._step))
-        else:  # only positions whose whole kernel has arrived
-            limit = last - self.half_width
-            count = 0 if limit < self._position else math.floor((limit - self._position) / self._step) + 1
-        positions = self._position + self._step * np.arange(count, dtype=np.float64)
-        base = np.floor(positions)
-        index = (base[:, None] + self._taps[None, :]).astype(np.int64) - self._offset
-        distance = (positions - base)[:, None] - self._taps[None, :]
-        kernel = self._cutoff * np.sinc(self._cutoff * distance) * _blackman(distance / self.half_width)
-        kernel /= kernel.sum(axis=1, keepdims=True)  # unity gain at DC whatever the phase
-        out = np.einsum("nt,ntc->nc", kernel, buffer[index]) if count else np.zeros((0, buffer.shape[1]))
-        self._position += self._step * count
-        keep_from = math.floor(self._position) - self.half_width + 1 - self._offset
-        if keep_from > 0:
-            buffer = buffer[keep_from:]
-            self._offset += keep_from
-        self._buffer = buffer
-        return self._pcm(out)
+        The resampler is then ready for a new stream (of any channel count and format).
+        """
+        if self._stream is None:
+            return PcmData(np.zeros(0, dtype=np.int16), self.target_rate)
+        shape: tuple[int, ...] = (0,) if self._channels == 1 else (0, self._channels or 1)
+        tail = self._pcm(self._stream.resample_chunk(np.zeros(shape, dtype=np.float32), last=True))
+        self._stream = None
+        self._channels = None
+        return tail
 
     def _pcm(self, out: np.ndarray[Any, Any]) -> PcmData:
-        frames = out[:, 0] if self._channels == 1 else out
+        if self._channels == 1 and out.ndim == 2:
+            out = out[:, 0]
         if self._format is AudioFormat.PCM_F32:
-            return PcmData(frames.astype(np.float32), self.target_rate, AudioFormat.PCM_F32)
-        return PcmData(np.clip(np.round(frames), -32768, 32767).astype(np.int16), self.target_rate)
-
-
-def _blackman(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Blackman window over [-1, 1] (zero outside): low side lobes, so little aliasing leaks through."""
-    window = 0.42 + 0.5 * np.cos(np.pi * x) + 0.08 * np.cos(2 * np.pi * x)
-    return np.where(np.abs(x) < 1.0, window, 0.0)
+            return PcmData(out.astype(np.float32, copy=False), self.target_rate, AudioFormat.PCM_F32)
+        return PcmData(np.clip(np.round(out), -32768, 32767).astype(np.int16), self.target_rate)

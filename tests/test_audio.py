@@ -538,6 +538,41 @@ def test_constructor_accepts_the_format_as_a_string() -> None:
             id="channels-0",
         ),
         pytest.param(
+            lambda: PcmData(np.zeros(2, np.int16), 999),
+            r"^sample_rate=999: must be from 1000 to 384000 Hz$",
+            id="rate-below-range",
+        ),
+        pytest.param(
+            lambda: PcmData(np.zeros(2, np.int16), 384_001),
+            r"^sample_rate=384001: must be from 1000 to 384000 Hz$",
+            id="rate-above-range",
+        ),
+        pytest.param(
+            lambda: PcmData.from_bytes(b"\x00\x00", 500),
+            r"^sample_rate=500: must be from 1000 to 384000 Hz$",
+            id="from-bytes-rate-below-range",
+        ),
+        pytest.param(
+            lambda: PcmData(np.zeros((2, 33), np.int16), 16000),
+            r"^channels=33: must be from 1 to 32$",
+            id="33-channels",
+        ),
+        pytest.param(
+            lambda: PcmData.from_bytes(b"\x00" * 66, 16000, channels=33),
+            r"^channels=33: must be from 1 to 32$",
+            id="from-bytes-33-channels",
+        ),
+        pytest.param(
+            lambda: PcmData.from_bytes(b"\x00\x00", 16000, channels=True),
+            r"^channels=True: must be a positive integer$",
+            id="from-bytes-channels-bool",
+        ),
+        pytest.param(
+            lambda: PcmData(np.zeros(2, np.int16), 16000).resample(400_000),
+            r"^target_rate=400000: must be from 1000 to 384000 Hz$",
+            id="resample-above-range",
+        ),
+        pytest.param(
             lambda: PcmData.from_bytes(b"\x00\x00", 16000, AudioFormat.MP3),
             r"^format='mp3': raw bytes must be s16 or f32 PCM$",
             id="from-bytes-mp3",
@@ -552,6 +587,13 @@ def test_constructor_accepts_the_format_as_a_string() -> None:
 def test_errors_name_the_field(call: Any, match: str) -> None:
     with pytest.raises(AudioFormatError, match=match):
         call()
+
+
+def test_the_ends_of_the_ranges_are_accepted() -> None:
+    assert PcmData(np.zeros(2, np.int16), 1000).sample_rate == 1000
+    assert PcmData(np.zeros(2, np.int16), 384_000).sample_rate == 384_000
+    assert PcmData.from_bytes(b"\x00\x00" * 32, 8000, channels=32).channels == 32
+    assert PcmData(np.zeros(400, np.int16), 8000).resample(1000).frame_count == 50
 
 
 # --------------------------------------------------------------------- repr and immutability

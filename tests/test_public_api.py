@@ -41,6 +41,7 @@ EXPECTED = {
     "EventSerializer", "RestoredError", "decode_event", "encode_event", "deserialize_event",
     "deserialize_events", "event_from_json",
     "event_to_json", "read_ndjson", "serialize_event", "serialize_events", "write_ndjson",
+    "LineError", "MAX_EVENT_BYTES", "NdjsonReader",
     # plugins
     "EventEmitter", "Handler", "Plugin", "STS", "STT", "TranscriptResult", "TTS", "AudioOutput",
     "SynthesisResult",

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
@@ -23,6 +24,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from plugins_core.codec import decode_json
 from plugins_core.events import (
     EVENT_CLASS_MAP,
     AudioFormat,
@@ -43,6 +45,7 @@ from plugins_core.events import (
     VADSpeechStartEvent,
 )
 from plugins_core.exceptions import SerializationError
+from plugins_core.json_fields import decode_mapping
 from plugins_core.serialization import (
     FORMAT_VERSION,
     NDJSON_FORMAT,
@@ -302,6 +305,22 @@ def test_timestamp_is_written_as_iso_8601_with_t_and_utc_offset() -> None:
     whole_second = _transcript(timestamp=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
     assert serialize_event(whole_second)["timestamp"] == "2025-01-02T03:04:05+00:00"
     assert json.loads(event_to_json(whole_second))["timestamp"] == "2025-01-02T03:04:05+00:00"
+
+
+def test_text_that_looks_like_the_end_of_a_time_is_left_alone() -> None:
+    # msgspec writes UTC as "Z"; the format has "+00:00": only the timestamp's own "Z" is changed
+    tricky = _transcript(user_metadata={"k": "xZ", "session_id": 1}, text='Z","session_id":')
+    events = [tricky, _transcript(), tricky]
+    for back in (
+        deserialize_events(serialize_events(events)),
+        [event_from_json(event_to_json(e)) for e in events],
+    ):
+        assert back == events
+    buffer = io.StringIO()
+    write_ndjson(events, buffer)
+    assert buffer.getvalue().count("+00:00") == 3
+    buffer.seek(0)
+    assert list(read_ndjson(buffer)) == events
 
 
 def test_timestamps_in_other_zones_are_written_in_utc() -> None:
@@ -848,6 +867,12 @@ def test_write_ndjson_of_nothing_writes_only_the_header() -> None:
     assert list(read_ndjson(buffer)) == []
 
 
+def test_read_ndjson_accepts_a_byte_order_mark() -> None:
+    events, buffer = _many(2), io.StringIO()
+    write_ndjson(events, buffer)
+    assert list(read_ndjson(io.StringIO("\ufeff" + buffer.getvalue()))) == events
+
+
 def test_read_ndjson_skips_blank_lines_and_counts_them() -> None:
     buffer = io.StringIO()
     write_ndjson(_many(2), buffer)
@@ -993,7 +1018,8 @@ ANY_EVENT = st.one_of([_event_strategy(cls) for cls in EVENT_CLASS_MAP.values()]
 @given(ANY_EVENT)
 def test_property_every_event_round_trips_through_json_text(event: BaseEvent) -> None:
     text = event_to_json(event)
-    assert text == _compact(serialize_event(event))  # the fast path writes what json.dumps writes
+    # msgspec writes what json.dumps writes, up to the spelling of floats (1e16 for 1e+16)
+    assert json.loads(text) == json.loads(_compact(serialize_event(event)))
     assert_same_event(event, event_from_json(text))
 
 
@@ -1001,7 +1027,7 @@ def test_property_every_event_round_trips_through_json_text(event: BaseEvent) ->
 @given(st.lists(ANY_EVENT, max_size=6))
 def test_property_event_lists_round_trip_through_array_and_ndjson(events: list[BaseEvent]) -> None:
     text = serialize_events(events)
-    assert text == _compact([serialize_event(e) for e in events])
+    assert json.loads(text) == json.loads(_compact([serialize_event(e) for e in events]))
     buffer = io.StringIO()
     assert write_ndjson(events, buffer) == len(events)
     buffer.seek(0)
@@ -1009,6 +1035,60 @@ def test_property_event_lists_round_trip_through_array_and_ndjson(events: list[B
         assert len(restored) == len(events)
         for original, back in zip(events, restored, strict=True):
             assert_same_event(original, back)
+
+
+_ODD_VALUES = _JSON_VALUES | st.sampled_from(
+    [
+        "2025-08-20t10:00:00z",  # msgspec reads lower case; fromisoformat does not
+        "2025-08-20T10:00:00.123456789Z",
+        "2025-08-20 10:00:00+00:00",
+        "20250820T100000",
+        "AAE=",
+        "AAF=",
+        "AAE",
+        "",
+        "s16",
+        "connected",
+        2**64,
+        -(2**63) - 1,
+        1e308,
+        1.5,
+        {"type": "ValueError", "message": "m"},
+        {"type": "", "message": "m"},
+        {"type": "X", "message": "m", "args": [1e308, None, True, "a"]},
+        {"host": "h", "pid": 1},
+        {"host": "h", "pid": True},
+        {"size_bytes": 3, "type": "bytes"},
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(ANY_EVENT, st.data())
+def test_property_the_msgspec_reader_accepts_only_what_the_reference_reader_reads_the_same(
+    event: BaseEvent, data: st.DataObject
+) -> None:
+    """codec.decode_json is a fast path: whatever it accepts, decode_mapping must read the same way."""
+    mapping = json.loads(event_to_json(event))
+    key = data.draw(st.sampled_from(sorted(mapping) + ["format_version", "unknown"]))
+    removed = data.draw(st.booleans())
+    if removed:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = data.draw(_ODD_VALUES)
+    text = json.dumps(mapping)
+    fast = decode_json(text.encode())
+    try:
+        reference: BaseEvent | None = decode_mapping(json.loads(text), "")
+    except SerializationError:
+        reference = None
+    if fast is not None:
+        assert reference is not None, text
+        assert type(fast) is type(reference)
+        fast_data, reference_data = serialize_event(fast), serialize_event(reference)
+        if removed:  # a missing synthesis_id or response_id is a fresh uuid on both sides
+            fast_data.pop(key, None), reference_data.pop(key, None)
+        assert fast_data == reference_data  # errors compared by type and message
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -1039,6 +1119,21 @@ def test_encode_event_stamps_an_origin_only_on_events_without_one() -> None:
     assert stamped.origin == here and event.origin is None  # the event itself is unchanged
     theirs = STTTranscriptEvent(text="hi", origin=Origin("host-b", 7))
     assert decode_event(encode_event(theirs, origin=here)).origin == Origin("host-b", 7)
+
+
+def test_threads_encode_and_decode_at_once() -> None:
+    # registry sinks run in the emitting threads: the shared msgspec encoder and decoder must cope
+    events = [STTErrorEvent(error=ValueError(f"e{i}"), event_id=f"t-{i}", timestamp=T0) for i in range(300)]
+    expected = [encode_event(e) for e in events]
+
+    def work(_: int) -> bool:
+        bodies = [encode_event(e) for e in events]
+        return bodies == expected and [decode_event(b).event_id for b in bodies] == [
+            e.event_id for e in events
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(work, range(16)))
 
 
 def test_decode_event_names_bad_input() -> None:
