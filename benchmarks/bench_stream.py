@@ -127,7 +127,7 @@ def bench_stalled(count: int) -> Row:
     """
     registry = EventRegistry(max_events=10_000, max_audio_bytes=0)
     server = serve(registry, client_queue=1_000)
-    hub = server.app.state.hub
+    hub = server.state.hub
     try:
 
         def emit() -> tuple[float, float]:

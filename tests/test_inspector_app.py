@@ -30,6 +30,7 @@ from starlette.testclient import TestClient
 from inspector.app import InspectorServer, create_app, start_inspector
 from inspector.cli import build_parser
 from inspector.settings import InspectorSettings
+from inspector.state import state_of
 from plugins_core import BaseEvent, EventRegistry, read_ndjson, write_ndjson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +110,7 @@ def test_stop_thread_stops_even_with_a_stalled_stream_client() -> None:
     stalled = RawStream(port)
     try:
         stalled.read_until(lambda frames: any(f.event == "hello" for f in frames), 5)
-        registry: EventRegistry = server.app.state.registry
+        registry = server.state.registry
         pad = "x" * 20_000
         for _ in range(10):  # enough to fill the socket buffers: the server's writes block
             for _ in range(50):
@@ -201,7 +202,7 @@ def test_create_app_mounted_in_a_user_app_serves_its_api_and_pages() -> None:
         page = client.get("/inspector/")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert client.get("/inspector/api/events?type=nope").status_code == 400
-        csrf = {"X-Inspector-CSRF": inspector.state.csrf_token}
+        csrf = {"X-Inspector-CSRF": state_of(inspector).csrf_token}
         assert client.post("/inspector/api/clear").status_code == 403
         assert client.post("/inspector/api/clear", headers=csrf).json() == {"ok": True, "cleared": 2}
         # the Host guard still applies to the inspector's routes
