@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 from inspector.eventjson import TYPES_BY_NAME
 from inspector.state import state_of
 from inspector.urls import URLs
-from plugins_core import EventType
+from plugins_core import EventType, format_duration_ms
 
 __all__ = ["make_templates", "render", "resource_dir"]
 
@@ -36,6 +36,7 @@ def make_templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["duration"] = format_duration_ms  # one formatting of durations, the core's
     return Jinja2Templates(env=env)
 
 

@@ -13,19 +13,15 @@ export const LANES = [
   { key: "plugin", label: "Lifecycle" },
 ];
 
-/** The timeline lane of an event: "plugin" for lifecycle events (connections too), else its family. */
-export function laneOf(ev) {
+/** The timeline lane of an event: "plugin" for lifecycle events (connections too), else its family.
+ * (A lane of the server's vocabulary, not a type name's prefix.) */
+export function timelineLane(ev) {
   return ev.kind === "lifecycle" ? "plugin" : ev.family;
 }
 
 /** The event's confidence, as min_confidence compares it (null when it has none). */
 export function confidenceOf(ev) {
   return typeof ev.confidence === "number" ? ev.confidence : null;
-}
-
-/** The server's one-line summary as {text, quiet, confidence}. */
-export function summaryOf(ev) {
-  return { text: ev.summary || "", quiet: Boolean(ev.summary_quiet), confidence: confidenceOf(ev) };
 }
 
 /** The audio buttons an event offers, as {url, label, title, durationMs, name}: its own audio, and

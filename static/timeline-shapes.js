@@ -4,7 +4,7 @@
 // Lanes, errors and transcripts come from the server's vocabulary (kind, family, is_error); only the
 // events that open and close a span are matched by type. Pure functions of their input: no DOM.
 
-import { laneOf } from "./event-view.js";
+import { timelineLane } from "./event-view.js";
 
 /**
  * items: [{t, ev}] of one session in seq order. Returns {spans, marks}: spans are
@@ -17,7 +17,7 @@ export function deriveShapes(items, edge) {
   const synth = new Map();
   for (const item of items) {
     const ev = item.ev;
-    const lane = laneOf(ev);
+    const lane = timelineLane(ev);
     if (ev.is_error) {
       const start = ev.synthesis_id ? synth.get(ev.synthesis_id) : undefined;
       if (start) {

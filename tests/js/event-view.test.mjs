@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LANES, audioActions, confidenceOf, laneOf } from "../../static/event-view.js";
+import { LANES, audioActions, confidenceOf, timelineLane } from "../../static/event-view.js";
 import { makeUrls } from "../../static/urls.js";
 import { ev } from "./events.mjs";
 
@@ -9,13 +9,13 @@ const urls = makeUrls("/mnt");
 
 test("lanes follow the family, lifecycle events (connections too) have their own", () => {
   assert.deepEqual(LANES.map((l) => l.key), ["vad", "stt", "tts", "sts", "plugin"]);
-  assert.equal(laneOf(ev("vad_audio")), "vad");
-  assert.equal(laneOf(ev("stt_error")), "stt");
-  assert.equal(laneOf(ev("stt_connection")), "plugin");
-  assert.equal(laneOf(ev("plugin_initialized")), "plugin");
-  assert.equal(laneOf(ev("sts_connected")), "sts");
+  assert.equal(timelineLane(ev("vad_audio")), "vad");
+  assert.equal(timelineLane(ev("stt_error")), "stt");
+  assert.equal(timelineLane(ev("stt_connection")), "plugin");
+  assert.equal(timelineLane(ev("plugin_initialized")), "plugin");
+  assert.equal(timelineLane(ev("sts_connected")), "sts");
   // what decides is the vocabulary the server sent, whatever the type is called
-  assert.equal(laneOf({ event_type: "vad_whatever", kind: "lifecycle", family: "vad" }), "plugin");
+  assert.equal(timelineLane({ event_type: "vad_whatever", kind: "lifecycle", family: "vad" }), "plugin");
 });
 
 test("confidence is the event's own number or null", () => {
