@@ -1,114 +1,38 @@
-"""The inspector in a real browser: live rows, filters in the URL, the timeline, audio, pause and
-resume, stats, escaping, the keyboard, themes and layout, and the app mounted under a prefix in a
-user's own app. Feeds come from the real plugin classes (see conftest.py); each test that needs quiet
-data uses sessions of its own. The tests look at the DOM (and the network), never into the page's
-modules."""
+"""The inspector in a real browser: live rows, filters in the URL, the timeline, audio, stats,
+escaping, the keyboard, themes and layout, Clear. (The live list under load and trouble is in
+test_live_list.py, the app mounted under a prefix in test_mounted_page.py.) Feeds come from the real
+plugin classes (see conftest.py); each test that needs quiet data uses sessions of its own. The
+tests look at the DOM (and the network), never into the page's modules."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import re
-import threading
-import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-import numpy as np
 import pytest
-import uvicorn
-from playwright.sync_api import Page, Response
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Mount, Route
-
-from inspector.app import InspectorServer, create_app
-from inspector.settings import InspectorSettings
-from inspector.state import state_of
-from plugins_core import (
-    EventRegistry,
-    STTTranscriptEvent,
-    TTSAudioEvent,
-    TTSSynthesisCompleteEvent,
-    TTSSynthesisStartEvent,
-    VADAudioEvent,
+from page_helpers import (
+    WAIT_MS,
+    find_mark,
+    open_live,
+    row_seqs,
+    rows_data,
+    timeline_session,
+    timeline_shows,
+    url_params,
+    wait_ready,
+    wait_rows_match_api,
 )
+from playwright.sync_api import Page
+
+from inspector.app import InspectorServer
+from inspector.settings import InspectorSettings
+from plugins_core import EventRegistry, STTTranscriptEvent
 
 if TYPE_CHECKING:  # the fixture's type; pytest provides the object (conftest.py)
     from conftest import LiveInspector
 
 pytestmark = pytest.mark.browser
-
-WAIT_MS = 8_000
-
-
-def open_live(page: Page, live: LiveInspector, query: str = "") -> None:
-    """Open the Live page and wait until its rows are loaded and its stream is connected."""
-    page.goto(f"{live.url}/{'?' + query if query else ''}")
-    wait_ready(page)
-
-
-def wait_ready(page: Page) -> None:
-    page.wait_for_function(
-        """() => document.querySelector('#live').dataset.state === 'ready'
-             && document.querySelector('#stream-status').dataset.state === 'live'""",
-        timeout=WAIT_MS,
-    )
-
-
-def row_seqs(page: Page) -> list[int]:
-    seqs: list[int] = page.eval_on_selector_all(
-        "#event-list .row", "rows => rows.map(r => Number(r.dataset.seq))"
-    )
-    return seqs
-
-
-def rows_data(page: Page, key: str) -> list[str]:
-    values: list[str] = page.eval_on_selector_all(
-        "#event-list .row", "(rows, key) => rows.map(r => r.dataset[key] || '')", key
-    )
-    return values
-
-
-def api_seqs(live: LiveInspector, query: str) -> list[int]:
-    body = live.api(f"/api/events?{query}&limit=500" if query else "/api/events?limit=500")
-    return [event["seq"] for event in body["events"]]
-
-
-def url_params(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
-
-
-def wait_rows_match_api(page: Page, live: LiveInspector, query: str) -> None:
-    """The list shows exactly what the API returns for the same filter (newest first)."""
-    expected = list(reversed(api_seqs(live, query)))
-    page.wait_for_function(
-        "expected => JSON.stringify([...document.querySelectorAll('#event-list .row')]"
-        ".map(r => Number(r.dataset.seq))) === JSON.stringify(expected)",
-        arg=expected,
-        timeout=WAIT_MS,
-    )
-
-
-def timeline_shows(page: Page, *, session: str | None = None, types: str | None = None) -> None:
-    """Wait until the timeline draws something, all of ``session`` and of ``types`` (the summary of
-    what it drew that the page keeps on #timeline: data-items, data-sessions, data-types)."""
-    page.wait_for_function(
-        """([session, types]) => {
-             const d = document.querySelector('#timeline').dataset;
-             return Number(d.items) > 0 && (session === null || d.sessions === session)
-               && (types === null || d.types === types);
-           }""",
-        arg=[session, types],
-        timeout=WAIT_MS,
-    )
-
-
-def timeline_session(page: Page) -> str:
-    return page.locator("#timeline").get_attribute("data-session") or ""
 
 
 # ------------------------------------------------------------------------------------ live rows
@@ -272,111 +196,6 @@ def test_audio_player_loads_segments_and_syntheses_with_true_durations(
     assert url is not None and url.startswith("/api/syntheses/")
 
 
-# --------------------------------------------------------------------------------- pause, resume
-
-
-def _transcripts(registry: EventRegistry, session: str, count: int) -> None:
-    for i in range(count):
-        registry.register_event(STTTranscriptEvent(text=f"queued {i}", session_id=session, plugin_name="stt"))
-
-
-@pytest.mark.parametrize(
-    ("extra", "fetches"),
-    [pytest.param(0, False, id="kept-in-memory"), pytest.param(300, True, id="more-than-the-page-keeps")],
-)
-def test_pause_and_resume_lose_nothing(page: Page, live: LiveInspector, extra: int, fetches: bool) -> None:
-    """While paused the page keeps the newest 250 events; resuming shows everything that arrived,
-    fetching from the API only what it could not keep."""
-    talker = live.feeder.pipeline(f"sess-pause-{extra}")
-    open_live(page, live)
-    page.keyboard.press("p")
-    assert page.locator("#pause-button").get_attribute("aria-pressed") == "true"
-    first = live.api("/api/health")["last_seq"]
-    page.wait_for_function(
-        "first => Math.max(...[...document.querySelectorAll('#event-list .row')]"
-        ".map(r => Number(r.dataset.seq))) >= first",
-        arg=first,
-    )
-    live.feeder.turn(talker, "hold on a second", 0.8)
-    _transcripts(live.registry, talker.session_id, extra)
-    live.feeder.turn(talker, "okay go on", 0.7)
-    last = live.api("/api/health")["last_seq"]
-    arrived = last - first
-    page.wait_for_function(
-        "n => document.querySelector('#new-count').textContent === `${n.toLocaleString()} new`",
-        arg=arrived,
-        timeout=WAIT_MS,
-    )
-    assert max(row_seqs(page)) == first, "nothing is drawn while paused"
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.keyboard.press("Space")
-    page.wait_for_function(
-        "last => document.querySelector('#event-list .row')?.dataset.seq === String(last)", arg=last
-    )
-    assert page.locator("#new-count").is_hidden()
-    seqs = row_seqs(page)
-    between = [s for s in seqs if first < s <= last]
-    assert sorted(between) == list(range(first + 1, last + 1))
-    assert len(seqs) == len(set(seqs))
-    backfills = [url for url in requests if "/api/events?" in url and f"after={first}" in url]
-    assert bool(backfills) is fetches, requests
-
-
-def test_gap_and_drop_notices_are_shown_and_drops_can_be_loaded(page: Page) -> None:
-    """A real server that evicts and drops: the page is told of the events evicted while it was
-    reconnecting (a gap) and of those its bounded queue dropped (a drop), and loads the dropped ones."""
-    registry = EventRegistry(max_events=200)
-    server = InspectorServer(registry, InspectorSettings(port=0, client_queue=10, batch_interval_s=0.5))
-    server.start_in_thread()
-    try:
-        _transcripts(registry, "sess-drops", 20)
-        page.goto(f"http://127.0.0.1:{server.bound_port}/")
-        wait_ready(page)
-        assert row_seqs(page)[0] == registry.last_seq
-
-        # the stream ends (as when a proxy or the network cuts it); while the browser waits to
-        # reconnect, 300 events come and the ring keeps only the newest 200 of them
-        before = registry.last_seq
-        server.state.hub.close_all()
-        page.wait_for_function(
-            "() => document.querySelector('#stream-status').dataset.state === 'reconnecting'"
-        )
-        _transcripts(registry, "sess-drops", 300)
-        page.wait_for_function(
-            "last => document.querySelector('#event-list .row')?.dataset.seq === String(last)",
-            arg=registry.last_seq,
-            timeout=WAIT_MS,
-        )
-        notices = page.locator("#event-list .row-notice")
-        gap = "100 events were evicted from the buffer before this page received them"
-        assert notices.all_inner_texts() == [gap]
-        assert page.locator("#list-notices").inner_text() == "100 evicted before delivery"
-        assert before + 101 in row_seqs(page) and before + 100 not in row_seqs(page)
-
-        # a burst larger than the client's queue (10) while the server coalesces for 0.5 s: dropped
-        burst_from = registry.last_seq + 1
-        _transcripts(registry, "sess-drops", 150)
-        page.locator("#event-list .row-notice.is-bad").wait_for(timeout=WAIT_MS)
-        dropped = server.state.hub.stats()["dropped_events"]
-        assert dropped > 0
-        page.wait_for_function(
-            "text => document.querySelector('#list-notices').textContent.includes(text)",
-            arg=f"{dropped} dropped (page too slow)",
-            timeout=WAIT_MS,
-        )
-        assert not set(range(burst_from, registry.last_seq + 1)) <= set(row_seqs(page))
-        page.get_by_role("button", name="Load them").click()
-        page.wait_for_function(
-            "n => document.querySelectorAll('#event-list .row-notice').length === n", arg=1, timeout=WAIT_MS
-        )
-        assert set(range(burst_from, registry.last_seq + 1)) <= set(row_seqs(page))
-        assert notices.all_inner_texts()[0].startswith("100 events were evicted"), "the gap notice stays"
-    finally:
-        page.goto("about:blank")  # close the stream first: the server waits for open streams
-        server.stop_thread()
-
-
 # ----------------------------------------------------------------------------------------- stats
 
 
@@ -499,28 +318,6 @@ def test_timeline_zooms_pans_follows_and_opens_events(page: Page, live: LiveInsp
     assert page.locator("#detail .event-detail").get_attribute("data-type") == "stt_transcript"
 
 
-def find_mark(page: Page, event_type: str, lane: int) -> tuple[float, float, str]:
-    """Move the mouse along a lane of the timeline (0 = VAD, 1 = STT, ...) until the tooltip names
-    ``event_type``; returns where (page coordinates) and the event's seq, as the tooltip gives it."""
-    box = page.locator("#timeline-canvas").bounding_box()
-    assert box is not None
-    axis, gutter, right_pad, lanes = 22, 72, 10, 5  # static/timeline-view.js: AXIS, GUTTER, RIGHT_PAD
-    lane_height = (box["height"] - axis - 2 - 4) / lanes
-    y = box["y"] + axis + 2 + (lane + 0.5) * lane_height
-    tooltip = page.locator("#timeline-tooltip")
-    x = box["x"] + gutter + 2
-    while x < box["x"] + box["width"] - right_pad:
-        page.mouse.move(x, y)
-        if tooltip.is_visible():
-            text = tooltip.inner_text()
-            if event_type in text.split():
-                match = re.search(r"#(\d+) · click to open", text)
-                assert match is not None, text
-                return x, y, match.group(1)
-        x += 3
-    raise AssertionError(f"no {event_type} mark in lane {lane} of the timeline")
-
-
 # ------------------------------------------------------------------------------- theme and layout
 
 
@@ -575,60 +372,6 @@ def test_pages_fit_the_window_without_horizontal_overflow(
         assert page.evaluate(overflow) <= 0, path
 
 
-# ----------------------------------------------------------------------------------------- load
-
-
-def test_page_keeps_up_at_2000_events_per_second(page: Page, live: LiveInspector) -> None:
-    """Three seconds at 2,000 events/s through real STT plugins: rows stay capped, the keyboard keeps
-    working meanwhile, and the list ends on the newest event with nothing dropped. (How fast it
-    answers is measured in benchmarks/bench_stream.py, not asserted here.)"""
-    talkers = [live.feeder.pipeline(f"sess-load-{i}") for i in range(4)]
-    open_live(page, live)
-    stop = threading.Event()
-
-    def produce(rate: int = 2000) -> None:
-        sent = 0
-        started = time.perf_counter()
-        while not stop.is_set():
-            due = int((time.perf_counter() - started) * rate)
-            while sent < due:
-                stt = talkers[sent % len(talkers)].stt
-                stt._emit_transcript_event(f"load line {sent}", None, {"confidence": 0.9})
-                sent += 1
-            time.sleep(0.002)
-
-    producer = threading.Thread(target=produce, name="load")
-    producer.start()
-    pause = page.locator("#pause-button")
-    try:
-        time.sleep(1.0)
-        page.keyboard.press("p")  # the keyboard works while rows pour in: pause...
-        assert pause.get_attribute("aria-pressed") == "true"
-        top = row_seqs(page)[0]
-        page.wait_for_function("() => !document.querySelector('#new-count').hidden")
-        time.sleep(0.5)
-        assert row_seqs(page)[0] == top, "nothing is drawn while paused"
-        page.keyboard.press("p")  # ... and resume (after fetching what the pause could not keep)
-        page.wait_for_function("() => document.querySelector('#pause-button').ariaPressed === 'false'")
-        time.sleep(1.0)
-    finally:
-        stop.set()
-        producer.join()
-    last = live.api("/api/health")["last_seq"]
-    page.wait_for_function(
-        "last => document.querySelector('#event-list .row')?.dataset.seq === String(last)", arg=last
-    )
-    result = page.evaluate(
-        """() => ({rows: document.querySelectorAll('#event-list .row').length,
-                  nodes: document.getElementsByTagName('*').length,
-                  notices: document.querySelectorAll('#event-list .row-notice').length})"""
-    )
-    assert result["rows"] == 500, "the DOM keeps at most 500 rows"
-    assert result["nodes"] < 8000
-    assert result["notices"] == 0, "no gap, no drop"
-    assert page.locator("#list-count").inner_text() == "500"
-
-
 # ----------------------------------------------------------------------------------------- clear
 
 
@@ -654,126 +397,3 @@ def test_clear_button_sends_the_csrf_header_and_empties_the_page(page: Page) -> 
         server.stop_thread()
 
 
-# ------------------------------------------------------------------------- mounted under a prefix
-
-PREFIX = "/tools/inspector"
-ODD = "odd/id?x=1#frag"  # an id that is not a valid path segment until encoded
-
-
-def _odd_events(registry: EventRegistry) -> None:
-    """A session, an event, a speech segment and a synthesis whose ids hold "/", "?" and "#"."""
-    common: dict[str, Any] = {"session_id": f"sess/{ODD}", "plugin_name": "stt/odd"}
-    speech = np.zeros(3200, np.int16).tobytes()
-    registry.register_event(
-        VADAudioEvent(audio_data=speech, duration_ms=200.0, event_id=f"vad-{ODD}", **common)
-    )
-    registry.register_event(
-        STTTranscriptEvent(text="odd ids", confidence=0.9, event_id=f"stt-{ODD}", **common)
-    )
-    synthesis = f"syn-{ODD}"
-    registry.register_event(TTSSynthesisStartEvent(text="hello", synthesis_id=synthesis, **common))
-    for index in range(2):
-        registry.register_event(
-            TTSAudioEvent(
-                audio_data=speech,
-                chunk_index=index,
-                synthesis_id=synthesis,
-                event_id=f"tts{index}-{ODD}",
-                **common,
-            )
-        )
-    registry.register_event(
-        TTSSynthesisCompleteEvent(
-            synthesis_id=synthesis, synthesis_time_ms=5.0, audio_duration_ms=200.0, **common
-        )
-    )
-
-
-@contextlib.contextmanager
-def _host_app(registry: EventRegistry) -> Iterator[tuple[str, Starlette]]:
-    """A user's own Starlette app with the inspector mounted at PREFIX, served by uvicorn."""
-
-    async def home(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("the host app")
-
-    inspector = create_app(registry)
-    host = Starlette(routes=[Route("/", home), Mount(PREFIX, app=inspector)])
-    server = uvicorn.Server(uvicorn.Config(host, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="host-app", daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the host app did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", inspector
-    finally:
-        state_of(inspector).hub.close_all()
-        server.should_exit = True
-        thread.join(10)
-
-
-def test_mounted_under_a_prefix_every_request_stays_under_it_and_odd_ids_work(page: Page) -> None:
-    registry = EventRegistry()
-    _odd_events(registry)
-    with _host_app(registry) as (origin, inspector):
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        base = f"{origin}{PREFIX}"
-
-        # the live page: rows, the stream, the session poll, the detail of an odd id, its audio
-        page.goto(f"{base}/")
-        wait_ready(page)
-        assert len(row_seqs(page)) == 6
-        with page.expect_response(lambda r: r.url.startswith(f"{base}/sessions")):
-            pass  # one session poll
-        page.locator('#event-list .row[data-type="stt_transcript"]').click()
-        detail = page.locator("#detail .event-detail")
-        detail.wait_for(timeout=WAIT_MS)
-        assert detail.get_attribute("data-event-id") == f"stt-{ODD}"
-        open_page = detail.locator("[data-full-page]").get_attribute("href")
-        assert open_page == f"{PREFIX}/events/stt-odd%2Fid%3Fx%3D1%23frag"
-        for row_type, label in (("vad_audio", "play"), ("tts_audio", "all")):
-            page.locator(f'#event-list .row[data-type="{row_type}"] .row-play', has_text=label).first.click()
-            page.wait_for_function("() => document.querySelector('#waveform-wrap').dataset.state === 'ready'")
-            assert page.locator("#player-error").is_hidden()
-
-        # the event's own page, by its encoded URL
-        page.goto(f"{origin}{open_page}")
-        assert page.locator(".event-detail").get_attribute("data-event-id") == f"stt-{ODD}"
-        assert page.locator(".detail-session").get_attribute("href") == (
-            f"{PREFIX}/?session=sess%2Fodd%2Fid%3Fx%3D1%23frag"
-        )
-
-        # the stats page: its poll and a filter change (which rebuilds the poll's URL in the page)
-        page.goto(f"{base}/stats")
-        def errors_poll(response: Response) -> bool:
-            return response.url.startswith(f"{base}/stats?") and "errors=1" in response.url
-
-        with page.expect_response(errors_poll) as changed:
-            page.locator("label.toggle-control").click()  # the switch is drawn over its checkbox
-        assert changed.value.ok
-        with page.expect_response(errors_poll) as polled:
-            pass  # the next poll keeps the prefix and the filter
-        assert polled.value.ok
-        page.goto(f"{base}/sessions")
-        with page.expect_response(lambda r: r.url.startswith(f"{base}/sessions")):
-            pass
-        page.goto("about:blank")  # close the stream before the server stops
-
-    fetched = [url for url in requests if url.startswith(origin)]
-    assert fetched, requests
-    outside = [url for url in fetched if not url.startswith(f"{base}/")]
-    assert outside == [], outside
-    paths = {url[len(base) :].split("?")[0] for url in fetched}
-    for expected in (
-        "/api/events",
-        "/api/stream",
-        "/static/app.js",
-        "/events/stt-odd%2Fid%3Fx%3D1%23frag",
-        "/api/events/vad-odd%2Fid%3Fx%3D1%23frag/audio.wav",
-        "/api/syntheses/syn-odd%2Fid%3Fx%3D1%23frag/audio.wav",
-        "/stats",
-        "/sessions",
-    ):
-        assert expected in paths, (expected, sorted(paths))
