@@ -127,7 +127,7 @@ def bench_stalled(count: int) -> Row:
     """
     registry = EventRegistry(max_events=10_000, max_audio_bytes=0)
     server = serve(registry, client_queue=1_000)
-    hub = server.app.state.hub
+    hub = server.state.hub
     try:
 
         def emit() -> tuple[float, float]:
@@ -175,7 +175,11 @@ def bench_stalled(count: int) -> Row:
 
 LATENCY_PROBE = """
 () => {
-  const probe = window.__latency = {samples: [], clicks: []};
+  const probe = window.__latency = {samples: [], clicks: [], frames: 0, busy: 0};
+  const tick = () => { probe.frames += 1; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  new PerformanceObserver(list => list.getEntries().forEach(e => { probe.busy += e.duration; }))
+    .observe({entryTypes: ['longtask']});
   const handlers = window.inspector.stream.handlers;
   const original = handlers.onEvents;
   handlers.onEvents = (events) => {
@@ -222,7 +226,8 @@ def bench_browser(rate: int, seconds: float) -> list[Row]:
             producer = threading.Thread(target=produce, daemon=True)
             producer.start()
             time.sleep(1.0)  # warm up
-            page.evaluate("() => { window.__latency.samples = []; }")
+            page.evaluate("() => { Object.assign(window.__latency, {samples: [], frames: 0, busy: 0}); }")
+            measured_from = time.perf_counter()
             click_ms = []
             end = time.time() + seconds
             while time.time() < end:
@@ -234,6 +239,8 @@ def bench_browser(rate: int, seconds: float) -> list[Row]:
             stop.set()
             producer.join()
             samples = page.evaluate("() => window.__latency.samples")
+            frames, busy_ms = page.evaluate("() => [window.__latency.frames, window.__latency.busy]")
+            measured_s = time.perf_counter() - measured_from
             browser.close()
     finally:
         server.stop_thread()
@@ -254,6 +261,12 @@ def bench_browser(rate: int, seconds: float) -> list[Row]:
             f"{len(click_ms)} presses",
             f"p50 {statistics.median(click_ms):.0f} ms, max {max(click_ms):.0f} ms",
             "page responsive",
+        ),
+        (
+            f"frames and long tasks at {rate:,}/s",
+            f"{measured_s:.0f} s",
+            f"{frames / measured_s:.0f} frames/s, long tasks {busy_ms / 1000 / measured_s:.0%} of the time",
+            "> 15 frames/s, < 35% busy",
         ),
     ]
 

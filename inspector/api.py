@@ -13,12 +13,15 @@ from typing import Any
 import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
-from inspector.eventjson import event_json, root_path
+from inspector.errors import ApiError
+from inspector.eventjson import event_json
 from inspector.query import parse_query
+from inspector.state import state_of
 from inspector.stream import stream_response
+from inspector.urls import URLs
 from plugins_core import (
-    AUDIO_EVENT_TYPES,
     AudioFormat,
     EventFilter,
     EventType,
@@ -34,16 +37,7 @@ from plugins_core import (
     write_ndjson,
 )
 
-__all__ = ["ApiError", "collect_stats", "routes"]
-
-
-class ApiError(Exception):
-    """An HTTP error with a message for the JSON body (and the HTML error page)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(message)
+__all__ = ["collect_stats", "routes"]
 
 
 def ok(payload: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -51,7 +45,7 @@ def ok(payload: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 async def health(request: Request) -> JSONResponse:
-    state = request.app.state
+    state = state_of(request)
     return ok(
         {
             "version": __version__,
@@ -63,12 +57,12 @@ async def health(request: Request) -> JSONResponse:
 
 
 async def sessions(request: Request) -> JSONResponse:
-    return ok({"sessions": request.app.state.tracker.session_list()})
+    return ok({"sessions": state_of(request).tracker.session_list()})
 
 
 async def session_detail(request: Request) -> JSONResponse:
     session_id = request.path_params["session_id"]
-    summary = request.app.state.tracker.session(session_id)
+    summary = state_of(request).tracker.session(session_id)
     if summary is None:
         raise ApiError(404, f"session_id={session_id!r}: no such session")
     return ok({"session": summary})
@@ -77,7 +71,7 @@ async def session_detail(request: Request) -> JSONResponse:
 def collect_stats(request: Request) -> dict[str, Any]:
     """Registry statistics, error rates, metrics over the newest events that match the filters,
     turn latencies and stream health: what /api/stats and the stats panel show."""
-    state = request.app.state
+    state = state_of(request)
     query = parse_query(request.query_params)
     window = state.settings.metrics_window
 
@@ -97,7 +91,7 @@ def collect_stats(request: Request) -> dict[str, Any]:
             ),
             "vad": calculate_vad_metrics(newest(EventType.VAD_AUDIO, EventType.VAD_PARTIAL))
             | _vad_durations(newest(EventType.VAD_SPEECH_END)),
-            "sts": calculate_sts_metrics(newest(*[t for t in EventType if t.value.startswith("sts_")])),
+            "sts": calculate_sts_metrics(newest(*[t for t in EventType if t.family == "sts"])),
         },
         "events_per_second": state.tracker.events_per_second(),
         "turns": state.tracker.turn_stats(),
@@ -145,14 +139,15 @@ async def stats(request: Request) -> JSONResponse:
 
 async def events(request: Request) -> JSONResponse:
     query = parse_query(request.query_params)
-    registry = request.app.state.registry
+    registry = state_of(request).registry
+    urls = URLs.of(request)
     last_seq = registry.last_seq
     entries = registry.query(
         query.filter, query.limit or None, after_seq=query.after, before_seq=query.before
     )
     return ok(
         {
-            "events": [event_json(e, root_path(request)) for e in entries],
+            "events": [event_json(e, urls) for e in entries],
             "count": len(entries),
             "limit": query.limit,
             "last_seq": last_seq,
@@ -163,18 +158,18 @@ async def events(request: Request) -> JSONResponse:
 
 def _entry(request: Request) -> RegisteredEvent:
     event_id = request.path_params["event_id"]
-    entry = request.app.state.registry.get_registered(event_id)
+    entry = state_of(request).registry.get_registered(event_id)
     if entry is None:
         raise ApiError(404, f"event_id={event_id!r}: not buffered (never seen, or evicted)")
-    return entry  # type: ignore[no-any-return]
+    return entry
 
 
 async def event_detail(request: Request) -> JSONResponse:
-    return ok({"event": event_json(_entry(request), root_path(request))})
+    return ok({"event": event_json(_entry(request), URLs.of(request))})
 
 
 def _pcm_of(event: Any) -> PcmData:
-    if event.event_type not in AUDIO_EVENT_TYPES:
+    if not event.event_type.has_audio:
         raise ApiError(422, f"event_type={event.event_type.value!r}: this event carries no audio")
     if event.audio_evicted:
         raise ApiError(410, f"event_id={event.event_id!r}: its audio was evicted (audio budget reached)")
@@ -200,11 +195,8 @@ async def event_audio(request: Request) -> Response:
 
 async def synthesis_audio(request: Request) -> Response:
     synthesis_id = request.path_params["synthesis_id"]
-    chunks: list[Any] = [
-        e
-        for e in request.app.state.registry.get_events(EventFilter([EventType.TTS_AUDIO]))
-        if e.synthesis_id == synthesis_id
-    ]
+    tts_audio: list[Any] = state_of(request).registry.get_events(EventFilter([EventType.TTS_AUDIO]))
+    chunks = [e for e in tts_audio if e.synthesis_id == synthesis_id]
     if not chunks:
         raise ApiError(404, f"synthesis_id={synthesis_id!r}: no buffered audio chunks")
     chunks.sort(key=lambda e: e.chunk_index)
@@ -224,7 +216,7 @@ async def synthesis_audio(request: Request) -> Response:
 async def export_ndjson(request: Request) -> StreamingResponse:
     """The matching events (audio included) as NDJSON that ``plugins_core.read_ndjson`` loads back."""
     query = parse_query(request.query_params, default_limit=0)
-    found = request.app.state.registry.get_events(query.filter, query.limit or None)
+    found = state_of(request).registry.get_events(query.filter, query.limit or None)
     buffer = io.StringIO()
     write_ndjson(found, buffer)
     return StreamingResponse(
@@ -235,24 +227,24 @@ async def export_ndjson(request: Request) -> StreamingResponse:
 
 
 async def clear(request: Request) -> JSONResponse:
-    registry = request.app.state.registry
+    registry = state_of(request).registry
     cleared = len(registry)
     registry.clear()
     return ok({"cleared": cleared})
 
 
-def routes() -> list[Any]:
-    from starlette.routing import Route
-
+def routes() -> list[Route]:
+    # Ids are free text: an encoded "/" arrives decoded in the path, so ids match with ":path" (the
+    # audio route first, as "<id>/audio.wav" would otherwise be read as an id).
     return [
         Route("/api/health", health),
         Route("/api/sessions", sessions),
-        Route("/api/sessions/{session_id}", session_detail),
+        Route("/api/sessions/{session_id:path}", session_detail),
         Route("/api/stats", stats),
         Route("/api/events", events),
-        Route("/api/events/{event_id}", event_detail),
-        Route("/api/events/{event_id}/audio.wav", event_audio),
-        Route("/api/syntheses/{synthesis_id}/audio.wav", synthesis_audio),
+        Route("/api/events/{event_id:path}/audio.wav", event_audio),
+        Route("/api/events/{event_id:path}", event_detail),
+        Route("/api/syntheses/{synthesis_id:path}/audio.wav", synthesis_audio),
         Route("/api/export.ndjson", export_ndjson),
         Route("/api/stream", stream_response),
         Route("/api/clear", clear, methods=["POST"]),

@@ -17,8 +17,8 @@ import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
-from inspector.app import InspectorServer
 from inspector.demo import DemoOptions, run_demo
+from inspector.server import InspectorServer
 from inspector.settings import InspectorSettings, is_loopback
 from plugins_core import EventRegistry, SerializationError, read_ndjson, set_global_registry
 from plugins_core.builtin import portaudio_status

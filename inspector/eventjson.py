@@ -1,57 +1,43 @@
-"""The inspector's JSON form of an event: the core's serialization, its ``seq``, and audio replaced by
-its size, duration and URL (audio bytes never ride on the stream; the page fetches them on demand)."""
+"""The page's form of an event, made in one place for the API, the stream and the templates.
+
+It is the core's serialization plus what the core decides about the event, so that no view decides
+it again: ``seq``, ``kind``, ``family``, ``is_error``, ``has_audio`` (``EventType`` properties), the
+one-line ``summary`` and ``summary_quiet`` (``describe_event``), and, for audio events, ``audio``:
+its size, duration, eviction and URL (audio bytes never ride on the stream; the page fetches them).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from inspector.urls import URLs
+from plugins_core import EventType, RegisteredEvent, describe_event, serialize_event
 
-from plugins_core import AUDIO_EVENT_TYPES, RegisteredEvent, event_confidence, serialize_event
+__all__ = ["TYPES_BY_NAME", "event_json"]
 
-__all__ = ["event_json", "event_summary", "root_path"]
-
-
-def root_path(request: HTTPConnection) -> str:
-    """The prefix the inspector is mounted under ("" when it is the whole app)."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
+#: Every event type by its string value, for templates that only have the name (``t.kind``, ``t.family``).
+TYPES_BY_NAME: dict[str, EventType] = {t.value: t for t in EventType}
 
 
-def event_json(entry: RegisteredEvent, root: str = "") -> dict[str, Any]:
-    """What ``/api/events`` and the stream send for one buffered event (URLs under ``root``)."""
+def event_json(entry: RegisteredEvent, urls: URLs) -> dict[str, Any]:
+    """What ``/api/events``, the stream and the pages use for one buffered event."""
     event = entry.event
+    event_type = event.event_type
+    description = describe_event(event)
     data = serialize_event(event, include_audio=False)
     data["seq"] = entry.seq
-    data["summary"] = event_summary(entry)
-    if event.event_type in AUDIO_EVENT_TYPES:
+    data["kind"] = event_type.kind.value
+    data["family"] = event_type.family
+    data["is_error"] = event_type.is_error
+    data["has_audio"] = event_type.has_audio
+    data["summary"] = description.text
+    data["summary_quiet"] = description.quiet
+    if event_type.has_audio:
         audio: Any = event
         data["audio"] = {
             "size_bytes": audio.audio_size_bytes,
             "duration_ms": audio.audio_duration_ms,
             "evicted": audio.audio_evicted,
-            "url": f"{root}/api/events/{event.event_id}/audio.wav" if audio.audio_size_bytes else None,
+            "url": urls.event_audio(event.event_id) if audio.audio_size_bytes else None,
         }
     return data
-
-
-def event_summary(entry: RegisteredEvent) -> str:
-    """One line that says what happened, for list rows and timeline tooltips (plain text)."""
-    event: Any = entry.event
-    kind = event.event_type.value
-    text = getattr(event, "text", None)
-    if getattr(event, "error", None) is not None or kind.endswith("_error"):
-        return f"{event.error_message}" + (f" ({event.context})" if getattr(event, "context", None) else "")
-    if text:
-        confidence = event_confidence(event)
-        return f"“{text}”" + (f" · {confidence:.2f}" if confidence is not None else "")
-    if kind in ("vad_audio", "vad_partial") and event.duration_ms is not None:
-        return f"{event.duration_ms:.0f} ms of speech"
-    if kind == "tts_audio":
-        return f"chunk {event.chunk_index}" + (" (final)" if event.is_final_chunk else "")
-    if kind == "tts_synthesis_complete":
-        return f"{event.synthesis_time_ms:.0f} ms to synthesize {event.audio_duration_ms or 0:.0f} ms"
-    if kind in ("plugin_initialized", "plugin_closed"):
-        return f"{event.plugin_type or ''} {event.provider or ''}".strip()
-    if kind == "vad_speech_end":
-        return f"{event.total_speech_duration_ms:.0f} ms"
-    return ""

@@ -12,29 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from inspector.api import ApiError, collect_stats
-from inspector.eventjson import event_json, event_summary, root_path
+from inspector.api import collect_stats
+from inspector.errors import ApiError
+from inspector.eventjson import event_json
 from inspector.query import parse_query
-from plugins_core import FILTER_PARAMS, EventType
+from inspector.state import state_of
+from inspector.templating import render
+from inspector.urls import URLs
+from plugins_core import FILTER_PARAMS
 
-__all__ = ["render", "routes"]
+__all__ = ["SESSIONS_SHOWN", "routes"]
 
-EVENT_TYPES = [t.value for t in EventType]
-
-
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    state = request.app.state
-    base = {
-        "csrf_token": state.csrf_token,
-        "event_types": EVENT_TYPES,
-        "version": state.version,
-        "root": root_path(request),  # where the app is mounted: every link and fetch starts here
-    }
-    response: Response = state.templates.TemplateResponse(
-        request, template, {**base, **context}, status_code=status
-    )
-    response.headers["Vary"] = "HX-Request"
-    return response
+#: Sessions listed in the side panel, the Sessions page and the filter's session choices.
+SESSIONS_SHOWN = 200
 
 
 def _filter_context(request: Request) -> dict[str, Any]:
@@ -56,54 +46,61 @@ def _filter_context(request: Request) -> dict[str, Any]:
     }
 
 
-SESSIONS_SHOWN = 200
-
-
 def _choices(request: Request) -> dict[str, Any]:
     """What the filter bar offers: recent sessions and the plugins that emitted events."""
-    rates = request.app.state.registry.get_statistics()["plugin_error_rates"]
+    state = state_of(request)
+    rates = state.registry.get_statistics()["plugin_error_rates"]
     return {
-        "sessions": request.app.state.tracker.session_list(limit=SESSIONS_SHOWN),
+        "sessions": state.tracker.session_list(limit=SESSIONS_SHOWN),
         "plugins": sorted(name for name in rates if name != "unknown"),  # "unknown": events without one
     }
 
 
+def _fragment(request: Request) -> bool:
+    return bool(request.headers.get("hx-request"))
+
+
 async def index(request: Request) -> Response:
     context = _filter_context(request) | _choices(request)
-    context["json_twin"] = "/api/events" + (f"?{context['query']}" if context["query"] else "")
+    context["json_twin"] = URLs.of(request).path("/api/events", context["query"])
     return render(request, "index.html", context)
 
 
 async def sessions_page(request: Request) -> Response:
-    template = "_sessions.html" if request.headers.get("hx-request") else "sessions.html"
-    sessions = request.app.state.tracker.session_list(limit=SESSIONS_SHOWN)
-    return render(request, template, {"sessions": sessions, "json_twin": "/api/sessions"})
+    template = "_sessions.html" if _fragment(request) else "sessions.html"
+    sessions = state_of(request).tracker.session_list(limit=SESSIONS_SHOWN)
+    twin = URLs.of(request).path("/api/sessions")
+    return render(request, template, {"sessions": sessions, "json_twin": twin})
 
 
 async def stats_page(request: Request) -> Response:
     context = _filter_context(request) | _choices(request)
     context |= {
         "stats": collect_stats(request),
-        "json_twin": "/api/stats" + (f"?{context['query']}" if context["query"] else ""),
+        "json_twin": URLs.of(request).path("/api/stats", context["query"]),
     }
-    template = "_stats.html" if request.headers.get("hx-request") else "stats.html"
+    template = "_stats.html" if _fragment(request) else "stats.html"
     return render(request, template, context)
 
 
 async def event_page(request: Request) -> Response:
     event_id = request.path_params["event_id"]
-    entry = request.app.state.registry.get_registered(event_id)
+    entry = state_of(request).registry.get_registered(event_id)
     if entry is None:
         raise ApiError(404, f"event_id={event_id!r}: not buffered (never seen, or evicted)")
-    data = event_json(entry, root_path(request))
+    urls = URLs.of(request)
+    data = event_json(entry, urls)
     context = {
         "event": data,
-        "summary": event_summary(entry),
-        "fields": [(k, v) for k, v in data.items() if k not in ("audio",)],
-        "json_twin": f"/api/events/{event_id}",
+        "fields": [(k, v) for k, v in data.items() if k not in _PAGE_KEYS],
+        "json_twin": urls.api_event(event_id),
     }
-    template = "_event_detail.html" if request.headers.get("hx-request") else "event.html"
+    template = "_event_detail.html" if _fragment(request) else "event.html"
     return render(request, template, context)
+
+
+#: What the page form adds to the core's fields: shown in the header, not in the field list.
+_PAGE_KEYS = frozenset({"audio", "kind", "family", "is_error", "has_audio", "summary", "summary_quiet"})
 
 
 def routes() -> list[Route]:
@@ -111,5 +108,5 @@ def routes() -> list[Route]:
         Route("/", index),
         Route("/sessions", sessions_page),
         Route("/stats", stats_page),
-        Route("/events/{event_id}", event_page),
+        Route("/events/{event_id:path}", event_page),
     ]

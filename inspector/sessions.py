@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from plugins_core import ERROR_EVENT_TYPES, EventRegistry, RegisteredEvent, percentiles
+from plugins_core import EventRegistry, RegisteredEvent, percentiles
 
 __all__ = ["SessionSummary", "SessionTracker", "Turn"]
 
 logger = logging.getLogger(__name__)
 
-_KIND_BY_PREFIX = {"stt": "STT", "tts": "TTS", "vad": "VAD", "sts": "STS"}
 #: How often the tracker takes what was registered meanwhile (its queue holds 50,000 events).
 FOLLOW_INTERVAL_S = 0.05
 #: A session with no event for this long, or whose plugins all closed, is shown as ended.
@@ -185,30 +184,37 @@ class SessionTracker:
             summary.last_seen = timestamp
         elif timestamp < summary.first_seen:
             summary.first_seen = timestamp
-        kind = event.event_type.value
-        if event.event_type in ERROR_EVENT_TYPES:
+        event_type = event.event_type
+        type_name = event_type.value
+        if event_type.is_error:
             summary.errors += 1
         plugin = event.plugin_name
         if plugin:
-            plugin_type = getattr(event, "plugin_type", None) or _KIND_BY_PREFIX.get(kind.split("_", 1)[0])
+            family = event_type.family  # "plugin" for lifecycle events, which carry plugin_type instead
+            own_type = family.upper() if family != "plugin" else None
+            plugin_type = getattr(event, "plugin_type", None) or own_type
             if plugin_type and plugin not in summary.plugins:
                 summary.plugins[plugin] = plugin_type
-            if kind == "plugin_closed":
+            if type_name == "plugin_closed":
                 summary.closed_plugins.add(plugin)
-        self._follow_turn(summary, kind, event)
+        self._follow_turn(summary, type_name, event)
 
-    def _follow_turn(self, summary: SessionSummary, kind: str, event: Any) -> None:
+    def _follow_turn(self, summary: SessionSummary, type_name: str, event: Any) -> None:
         turn = summary.pending_turn
-        if kind == "vad_speech_end":
+        if type_name == "vad_speech_end":
             summary.pending_turn = Turn(summary.session_id, event.timestamp)
         elif turn is None:
             return
-        elif kind == "stt_transcript" and turn.transcript is None:
+        elif type_name == "stt_transcript" and turn.transcript is None:
             turn.transcript, turn.text = event.timestamp, event.text
-        elif kind == "tts_synthesis_start" and turn.transcript is not None and turn.synthesis_start is None:
+        elif (
+            type_name == "tts_synthesis_start"
+            and turn.transcript is not None
+            and turn.synthesis_start is None
+        ):
             turn.synthesis_start, turn.synthesis_id = event.timestamp, event.synthesis_id
         elif (
-            kind == "tts_audio"
+            type_name == "tts_audio"
             and turn.synthesis_start is not None
             and event.synthesis_id == turn.synthesis_id
         ):

@@ -12,80 +12,30 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 
-from inspector.eventjson import event_json, root_path
+from inspector.eventjson import event_json
+from inspector.hub import StreamHub
 from inspector.query import EventQuery, QueryError, parse_query
 from inspector.settings import InspectorSettings
-from plugins_core import EventRegistry, RegisteredEvent, Subscription
+from inspector.state import state_of
+from inspector.urls import URLs
+from plugins_core import EventRegistry, RegisteredEvent
 
-__all__ = ["StreamHub", "stream_response"]
+__all__ = ["stream_response"]
 
 logger = logging.getLogger(__name__)
-_ids = itertools.count(1)
 
 
-@dataclass(slots=True)
-class StreamClient:
-    client_id: int
-    query: str
-    connected_at: float
-    subscription: Subscription | None = None
-    sent: int = 0
-    frames: int = 0
-    gaps: int = 0
-
-    @property
-    def dropped(self) -> int:
-        """Events this client's queue dropped so far, counted as they are dropped (a stalled client
-        never reads its notices, but its drops still show here)."""
-        return self.subscription.dropped if self.subscription is not None else 0
-
-
-class StreamHub:
-    """The connected stream clients, for /api/stats (and tests that check nothing leaks)."""
-
-    def __init__(self) -> None:
-        self.clients: dict[int, StreamClient] = {}
-        self.total_dropped = 0
-        self.total_connections = 0
-
-    def close_all(self) -> None:
-        """End every stream (server shutdown): their subscriptions close, so each generator returns
-        instead of keeping uvicorn waiting for the connection. Safe from any thread."""
-        for client in list(self.clients.values()):
-            if client.subscription is not None:
-                client.subscription.close()
-
-    def stats(self) -> dict[str, Any]:
-        return {
-            "clients": len(self.clients),
-            "total_connections": self.total_connections,
-            "dropped_events": self.total_dropped + sum(c.dropped for c in self.clients.values()),
-            "per_client": [
-                {
-                    "id": c.client_id,
-                    "sent": c.sent,
-                    "frames": c.frames,
-                    "dropped": c.dropped,
-                    "query": c.query,
-                }
-                for c in self.clients.values()
-            ],
-        }
-
-
-def _frame(entries: Sequence[RegisteredEvent], root: str) -> ServerSentEvent:
-    data = json.dumps([event_json(e, root) for e in entries], separators=(",", ":"), ensure_ascii=False)
+def _frame(entries: Sequence[RegisteredEvent], urls: URLs) -> ServerSentEvent:
+    data = json.dumps([event_json(e, urls) for e in entries], separators=(",", ":"), ensure_ascii=False)
     return ServerSentEvent(data=data, event="events", id=str(entries[-1].seq))
 
 
@@ -99,11 +49,9 @@ async def _frames(
     settings: InspectorSettings,
     query: EventQuery,
     resume: int | None,
-    root: str = "",
+    urls: URLs,
 ) -> AsyncIterator[ServerSentEvent]:
-    client = StreamClient(next(_ids), query.query_string(), time.time())
-    hub.clients[client.client_id] = client
-    hub.total_connections += 1
+    client = hub.connect(query.query_string())
     # Read the position before subscribing and replay after it: whatever lands in between is then
     # in the replay or in the queue (or both, deduplicated by seq), never in neither.
     restarted = resume is not None and resume > registry.last_seq  # an id from before a server restart
@@ -124,7 +72,7 @@ async def _frames(
             client.sent += len(chunk)
             client.frames += 1
             last_sent = chunk[-1].seq
-            yield _frame(chunk, root)
+            yield _frame(chunk, urls)
         last_frame_at = 0.0
         while True:
             batch = await subscription.get_batch(settings.max_batch)
@@ -147,19 +95,18 @@ async def _frames(
                 client.sent += len(fresh)
                 client.frames += 1
                 last_frame_at = time.monotonic()
-                yield _frame(fresh, root)
+                yield _frame(fresh, urls)
     except asyncio.CancelledError:
         logger.debug("stream client %d disconnected", client.client_id)
         raise
     finally:
         subscription.close()
-        hub.total_dropped += client.dropped
-        hub.clients.pop(client.client_id, None)
+        hub.disconnect(client)
 
 
 def stream_response(request: Request) -> EventSourceResponse:
     """``GET /api/stream`` with the same filters as ``/api/events``."""
-    state = request.app.state
+    state = state_of(request)
     query = parse_query(request.query_params)
     resume = query.after
     header = request.headers.get("last-event-id")
@@ -171,7 +118,7 @@ def stream_response(request: Request) -> EventSourceResponse:
         if resume < 0:
             raise QueryError("Last-Event-ID", header, "must be >= 0")
     return EventSourceResponse(
-        _frames(state.registry, state.hub, state.settings, query, resume, root_path(request)),
+        _frames(state.registry, state.hub, state.settings, query, resume, URLs.of(request)),
         ping=state.settings.ping_s,
         send_timeout=state.settings.send_timeout_s,
         headers={"Cache-Control": "no-store"},

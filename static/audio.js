@@ -2,33 +2,8 @@
 // decodes it with Web Audio (decodeAudioData at the file's own rate) and draws its waveform on a
 // canvas, with the played part and the playhead marked. A click on the waveform seeks.
 
-import { cssVar, formatDuration } from "./util.js";
-
-/** Sample rate, channels and duration from a PCM WAV header (null when it is not one). */
-export function wavInfo(buffer) {
-  if (buffer.byteLength < 44) return null;
-  const view = new DataView(buffer);
-  const tag = (offset) => String.fromCharCode(...new Uint8Array(buffer, offset, 4));
-  if (tag(0) !== "RIFF" || tag(8) !== "WAVE") return null;
-  let offset = 12;
-  let rate = 0;
-  let channels = 0;
-  let bits = 0;
-  while (offset + 8 <= buffer.byteLength) {
-    const id = tag(offset);
-    const size = view.getUint32(offset + 4, true);
-    if (id === "fmt ") {
-      channels = view.getUint16(offset + 10, true);
-      rate = view.getUint32(offset + 12, true);
-      bits = view.getUint16(offset + 22, true);
-    } else if (id === "data" && rate && channels && bits) {
-      const bytes = Math.min(size, buffer.byteLength - offset - 8);
-      return { rate, channels, bits, durationMs: (bytes / (channels * (bits / 8)) / rate) * 1000 };
-    }
-    offset += 8 + size + (size % 2);
-  }
-  return null;
-}
+import { cssVar } from "./dom.js";
+import { peaks, wavInfo, wavSummary } from "./wav.js";
 
 export class AudioPlayer {
   constructor(root) {
@@ -118,7 +93,7 @@ export class AudioPlayer {
     this.audio.src = this.objectUrl;
     this.audio.dataset.url = url;
     this.audio.dataset.expectedMs = expectedMs ?? "";
-    this.describe(info, buffer.byteLength, expectedMs);
+    this.meta.textContent = wavSummary(info, buffer.byteLength, expectedMs);
     this.audio.play().catch(() => {}); // autoplay may be refused: the controls are there
     try {
       const rate = info ? Math.min(384000, Math.max(3000, info.rate)) : 44100;
@@ -136,23 +111,6 @@ export class AudioPlayer {
     }
   }
 
-  describe(info, bytes, expectedMs) {
-    if (!info) {
-      this.meta.textContent = `${(bytes / 1024).toFixed(1)} KB`;
-      return;
-    }
-    const parts = [
-      formatDuration(info.durationMs),
-      `${(info.rate / 1000).toFixed(info.rate % 1000 ? 1 : 0)} kHz`,
-      info.channels === 1 ? "mono" : `${info.channels} ch`,
-      `${(bytes / 1024).toFixed(1)} KB`,
-    ];
-    if (expectedMs !== null && expectedMs !== undefined && Math.abs(expectedMs - info.durationMs) > 20) {
-      parts.push(`event says ${formatDuration(expectedMs)}`);
-    }
-    this.meta.textContent = parts.join(" · ");
-  }
-
   fail(message) {
     this.wrap.dataset.state = "error";
     this.status.textContent = "";
@@ -168,27 +126,6 @@ export class AudioPlayer {
     this.audio.pause();
     this.root.hidden = true;
     this.root.dispatchEvent(new CustomEvent("player:close", { bubbles: true }));
-  }
-
-  /** Min/max per bar, computed once per canvas width. */
-  computePeaks(bars) {
-    const data = this.samples;
-    const peaks = new Float32Array(bars * 2);
-    const per = data.length / bars;
-    for (let i = 0; i < bars; i += 1) {
-      const from = Math.floor(i * per);
-      const to = Math.max(from + 1, Math.floor((i + 1) * per));
-      let lo = 0;
-      let hi = 0;
-      for (let j = from; j < to && j < data.length; j += 1) {
-        const v = data[j];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      peaks[i * 2] = lo;
-      peaks[i * 2 + 1] = hi;
-    }
-    return peaks;
   }
 
   draw() {
@@ -211,7 +148,7 @@ export class AudioPlayer {
     const bar = 2;
     const gap = 1;
     const bars = Math.max(1, Math.floor(W / (bar + gap)));
-    if (!this.peaks || this.peaks.length !== bars * 2) this.peaks = this.computePeaks(bars);
+    if (!this.peaks || this.peaks.length !== bars * 2) this.peaks = peaks(this.samples, bars);
     let max = 0.0001;
     for (const v of this.peaks) max = Math.max(max, Math.abs(v));
     const scale = (H / 2 - 4) / Math.max(max, 0.05);

@@ -1,7 +1,8 @@
 // The event detail panel: htmx loads /events/{id} (the _event_detail.html fragment, every field
 // escaped by the server's templates) into it. "Copy JSON" copies the event as the API gives it.
 
-import { ROOT, copyText, h, toast } from "./util.js";
+import { copyText, h, toast } from "./dom.js";
+import { urls } from "./urls.js";
 
 export class DetailPanel {
   /** parts: {container, empty, onChange()} */
@@ -39,7 +40,7 @@ export class DetailPanel {
     this.empty.hidden = true;
     this.container.setAttribute("aria-busy", "true");
     this.onChange();
-    return htmx.ajax("GET", `${ROOT}/events/${encodeURIComponent(eventId)}`, {
+    return htmx.ajax("GET", urls.eventPage(eventId), {
       source: this.container,
       target: this.container,
       swap: "innerHTML",
@@ -79,8 +80,6 @@ export async function copyEventJson(button) {
     text = article.dataset.eventJson;
   }
   const ok = await copyText(text);
-  window.inspector = window.inspector || {};
-  window.inspector.lastCopied = ok ? text : null;
   const label = button.lastChild;
   const previous = label.textContent;
   label.textContent = ok ? " Copied" : " Copy failed";

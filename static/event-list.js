@@ -3,15 +3,11 @@
 // `pauseCap` of them in memory, the rest counted); resume shows them, fetching from the API the
 // ones that did not fit. Rows are built with textContent only: event text is never parsed as HTML.
 
-import { AUDIO_TYPES, ROOT, SYNTHESIS_TYPES, clockTime, confidenceOf, h, isError, kindOf, parseTime, summaryOf } from "./util.js";
-
-const HIGHLIGHT_MAX_PER_S = 20; // rows per second up to which new rows are highlighted
-// Above these rates (rows per second) the list is redrawn at most every 250 or 500 ms: nobody
-// reads faster, and rows drawn then dropped before anyone looks are work for nothing.
-const BUSY_STEPS = [
-  [1000, 500],
-  [400, 250],
-];
+import { h } from "./dom.js";
+import { audioActions, confidenceOf } from "./event-view.js";
+import { clockTime, parseTime, shortId } from "./format.js";
+import { RateWindow, listPacing } from "./pacing.js";
+import { urls } from "./urls.js";
 
 const ROW_TEMPLATE = h("div", { className: "row", attrs: { role: "option", "aria-selected": "false" } },
   h("span", { className: "c-time" }),
@@ -22,36 +18,6 @@ const ROW_TEMPLATE = h("div", { className: "row", attrs: { role: "option", "aria
   h("span", { className: "c-actions" }));
 const PLAY_TEMPLATE = h("button", { className: "row-play", attrs: { type: "button", tabindex: "-1" } },
   h("span", { className: "row-play-icon", text: "▶", attrs: { "aria-hidden": "true" } }), h("span"));
-
-function shortId(id) {
-  if (!id) return "";
-  return id.length > 10 ? id.slice(0, 8) : id;
-}
-
-/** The audio buttons an event's row offers, as {url, label, title, durationMs}. */
-export function audioActions(ev) {
-  const actions = [];
-  const audio = ev.audio;
-  if (AUDIO_TYPES.has(ev.event_type) && audio && audio.url && !audio.evicted) {
-    actions.push({
-      url: audio.url,
-      label: ev.event_type === "tts_audio" ? "chunk" : "play",
-      title: ev.event_type === "tts_audio" ? "Play this chunk" : "Play this speech segment",
-      durationMs: audio.duration_ms,
-      name: `${ev.event_type} #${ev.seq}`,
-    });
-  }
-  if (SYNTHESIS_TYPES.has(ev.event_type) && ev.synthesis_id) {
-    actions.push({
-      url: `${ROOT}/api/syntheses/${encodeURIComponent(ev.synthesis_id)}/audio.wav`,
-      label: ev.event_type === "tts_audio" ? "all" : "play",
-      title: "Play the whole synthesis",
-      durationMs: ev.event_type === "tts_synthesis_complete" ? ev.audio_duration_ms : null,
-      name: `synthesis ${shortId(ev.synthesis_id)}`,
-    });
-  }
-  return actions;
-}
 
 export class EventList {
   /**
@@ -81,6 +47,7 @@ export class EventList {
     this.lastFlush = 0;
     this.minInterval = 0;
     this.generation = 0;
+    this.rate = new RateWindow(1000);
     this.bind();
   }
 
@@ -160,16 +127,10 @@ export class EventList {
       return;
     }
     if (batch.length > this.cap) batch = batch.slice(batch.length - this.cap);
-    // A short highlight for new rows, only while they arrive slowly: hundreds of concurrent CSS
-    // animations would cost more than everything else on the page at high rates.
     const now = performance.now();
     this.lastFlush = now;
-    this.arrivals = (this.arrivals || []).filter((t) => now - t[0] < 1000);
-    this.arrivals.push([now, arrived]);
-    const perSecond = this.arrivals.reduce((sum, t) => sum + t[1], 0);
-    const highlight = perSecond <= HIGHLIGHT_MAX_PER_S;
-    const step = BUSY_STEPS.find(([rate]) => perSecond > rate);
-    this.minInterval = step ? step[1] : 0;
+    const { highlight, minIntervalMs } = listPacing(this.rate.add(now, arrived));
+    this.minInterval = minIntervalMs;
     const fragment = document.createDocumentFragment();
     for (let i = batch.length - 1; i >= 0; i -= 1) {
       const ev = batch[i];
@@ -349,24 +310,24 @@ export class EventList {
     // 2,000 events/s this is the page's main cost. Tooltips (title) are set lazily on hover.
     const type = ev.event_type;
     const row = ROW_TEMPLATE.cloneNode(true);
-    if (isError(type)) row.classList.add("is-error");
+    if (ev.is_error) row.classList.add("is-error");
     if (isNew) row.classList.add("is-new");
     row.id = `ev-${ev.seq}`;
     const data = row.dataset;
     data.seq = ev.seq;
     data.eventId = ev.event_id;
     data.type = type;
-    data.kind = kindOf(type);
+    data.kind = ev.kind; // colours and filters come from the server's vocabulary, not the type's name
+    data.family = ev.family;
     if (ev.session_id) data.session = ev.session_id;
     const [time, typeCell, plugin, session, summaryCell, actions] = row.children;
     time.textContent = clockTime(parseTime(ev.timestamp));
     typeCell.firstChild.textContent = type;
     plugin.textContent = ev.plugin_name || "—";
     session.textContent = shortId(ev.session_id);
-    const summary = summaryOf(ev);
     const text = summaryCell.firstChild;
-    text.textContent = summary.text;
-    if (summary.quiet) text.className = "quiet";
+    text.textContent = ev.summary;
+    if (ev.summary_quiet) text.className = "quiet";
     const confidence = confidenceOf(ev);
     if (confidence !== null) {
       const conf = document.createElement("span");
@@ -374,7 +335,7 @@ export class EventList {
       conf.textContent = confidence.toFixed(2);
       summaryCell.append(conf);
     }
-    for (const action of audioActions(ev)) {
+    for (const action of audioActions(ev, urls)) {
       const button = PLAY_TEMPLATE.cloneNode(true);
       button.dataset.audioUrl = action.url;
       button.dataset.audioLabel = action.name;

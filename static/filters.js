@@ -1,73 +1,11 @@
 // The filter bar. The URL is the source of truth: loading a URL restores the filters, every change
 // is written back (pushState for choices, replaceState while typing), and the back button works.
-// Listeners get a "change" event and read .query: the canonical query string, in the order the
-// server's EventFilter.to_query writes it, so the page, the API and the stream agree.
+// Listeners get a "change" event and read .query (static/filter-state.js writes it canonically).
 
-import { copyText, h, toast } from "./util.js";
+import { copyText, h, toast } from "./dom.js";
+import { TYPE_PRESETS, filterQuery, parseFilter, resetFilter } from "./filter-state.js";
 
 const TEXT_DELAY_MS = 300;
-/** Filter parameters without a control here: kept as they are and sent to the API. */
-const FILTER_EXTRAS = new Set(["since", "until", "window_ms"]);
-/** Page parameters that mean nothing to a page URL, dropped when it is rewritten. */
-const DROPPED = new Set(["after"]);
-const TRUE_VALUES = new Set(["1", "true", "yes", "on"]);
-
-export const TYPE_PRESETS = {
-  all: () => [],
-  none: () => [],
-  errors: (types) => types.filter((t) => t.endsWith("_error")),
-  transcripts: () => ["stt_partial_transcript", "stt_transcript", "sts_transcript"],
-};
-
-function splitMany(params, key) {
-  const out = [];
-  for (const raw of params.getAll(key)) {
-    for (const part of raw.split(",")) {
-      const value = part.trim();
-      if (value && !out.includes(value)) out.push(value);
-    }
-  }
-  return out;
-}
-
-/** Filter state from a query string (unknown parameters are kept for the server to judge). */
-export function parseFilter(search) {
-  const params = new URLSearchParams(search);
-  const confidence = params.get("min_confidence");
-  const extras = [];
-  for (const [key, value] of params) {
-    if (!["type", "session", "plugin", "min_confidence", "q", "errors"].includes(key)) extras.push([key, value]);
-  }
-  return {
-    types: splitMany(params, "type"),
-    sessions: splitMany(params, "session"),
-    plugins: splitMany(params, "plugin"),
-    minConfidence: confidence === null || confidence.trim() === "" ? null : confidence.trim(),
-    q: (params.get("q") || "").trim(),
-    errors: TRUE_VALUES.has((params.get("errors") || "").trim().toLowerCase()),
-    extras,
-  };
-}
-
-/**
- * The canonical query string of a filter state (without "?"). With page=true it also keeps the
- * page's own parameters (limit, token, and anything unknown, for the server to refuse).
- */
-export function filterQuery(state, { page = false } = {}) {
-  const params = new URLSearchParams();
-  for (const t of [...state.types].sort()) params.append("type", t);
-  for (const s of [...state.sessions].sort()) params.append("session", s);
-  for (const p of [...state.plugins].sort()) params.append("plugin", p);
-  if (state.minConfidence !== null && state.minConfidence !== undefined) {
-    params.append("min_confidence", String(state.minConfidence));
-  }
-  if (state.q) params.append("q", state.q);
-  if (state.errors) params.append("errors", "1");
-  for (const [key, value] of state.extras || []) {
-    if (FILTER_EXTRAS.has(key) || (page && !DROPPED.has(key))) params.append(key, value);
-  }
-  return params.toString();
-}
 
 export class FilterBar extends EventTarget {
   constructor(form) {
@@ -75,7 +13,8 @@ export class FilterBar extends EventTarget {
     this.form = form;
     this.state = parseFilter(location.search);
     this.typeBoxes = [...form.querySelectorAll('input[name="type"]')];
-    this.allTypes = this.typeBoxes.map((box) => box.value);
+    // each type with the kind the server gave it (data-kind on its label), for the preset buttons
+    this.allTypes = this.typeBoxes.map((box) => ({ type: box.value, kind: box.closest("[data-kind]")?.dataset.kind }));
     this.session = form.querySelector("#filter-session");
     this.plugin = form.querySelector("#filter-plugin");
     this.confidence = form.querySelector("#filter-confidence");
@@ -179,8 +118,7 @@ export class FilterBar extends EventTarget {
   }
 
   reset() {
-    const kept = (this.state.extras || []).filter(([key]) => !FILTER_EXTRAS.has(key));
-    this.state = { ...parseFilter(""), extras: kept };
+    this.state = resetFilter(this.state);
     this.commit({ push: true });
   }
 

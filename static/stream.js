@@ -3,7 +3,7 @@
 // where it stopped; "gap" and "dropped" frames say what could not be delivered. When the
 // EventSource gives up (the server refused or went away), we reconnect ourselves with after=<seq>.
 
-import { ROOT } from "./util.js";
+import { urls } from "./urls.js";
 
 const RETRY_MS = [1000, 2000, 5000, 10000];
 const RATE_WINDOW_S = 5;
@@ -36,7 +36,7 @@ export class EventStream {
     clearTimeout(this.retryTimer);
     const params = new URLSearchParams(this.query);
     params.set("after", String(this.lastSeq));
-    const source = new EventSource(`${ROOT}/api/stream?${params}`);
+    const source = new EventSource(urls.path("/api/stream", params));
     this.source = source;
     this.setState(this.attempt ? "reconnecting" : "connecting");
     source.addEventListener("hello", () => {

@@ -22,8 +22,8 @@ import httpx
 import numpy as np
 
 from inspector.app import InspectorServer
+from inspector.hub import StreamHub
 from inspector.settings import InspectorSettings
-from inspector.stream import StreamHub
 from plugins_core import (
     BaseEvent,
     EventRegistry,
@@ -153,13 +153,11 @@ class Running:
 
     @property
     def hub(self) -> StreamHub:
-        hub: StreamHub = self.server.app.state.hub
-        return hub
+        return self.server.state.hub
 
     @property
     def csrf(self) -> str:
-        token: str = self.server.app.state.csrf_token
-        return token
+        return self.server.state.csrf_token
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.client.get(path, **kwargs)
@@ -176,7 +174,7 @@ class Running:
 
     def on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 5.0) -> T:
         """Run a coroutine on the server's own event loop (the tracker's task tells which it is)."""
-        task = self.server.app.state.tracker._task
+        task = self.server.state.tracker._task
         assert task is not None, "session tracker not running"
         return asyncio.run_coroutine_threadsafe(coro, task.get_loop()).result(timeout)
 

@@ -204,13 +204,16 @@ def test_resume_from_an_id_beyond_the_registry_does_not_silently_skip_events() -
     with run_server() as srv:
         for i in range(5):
             srv.registry.register_event(transcript(f"new process {i}"))
-        with srv.stream(headers={"Last-Event-ID": "1000"}, stop_when=lambda r: bool(r.seqs())) as reader:
+        with srv.stream(headers={"Last-Event-ID": "1000"}) as reader:
             for i in range(5):
                 srv.registry.register_event(transcript(f"live {i}"))
-            reader.join(1.5)
-            got = reader.seqs()
-            notices = [f.event for f in reader.snapshot() if f.event not in ("hello", "events", None)]
-        assert got or notices, "events 6..10 registered after connecting never arrived, and nothing said so"
+            assert reader.wait_seq(10), reader.seqs()
+            frames = reader.snapshot()
+    # an id from a previous run (numbering restarted): told so, then everything from the start
+    kinds = [f.event for f in frames if f.event not in ("events", None)]
+    assert kinds == ["hello", "reset"], kinds
+    assert next(f for f in frames if f.event == "reset").payload() == {"resumed_from": 1000, "last_seq": 5}
+    assert all_seqs(frames) == list(range(1, 11))
 
 
 def test_negative_last_event_id_is_refused_like_after() -> None:
@@ -225,11 +228,9 @@ def test_negative_last_event_id_is_refused_like_after() -> None:
 # ------------------------------------------------------------------------------------ slow clients
 
 
-def _register_many(registry: EventRegistry, events: list[BaseEvent]) -> float:
-    start = time.perf_counter()
+def _register_many(registry: EventRegistry, events: list[BaseEvent]) -> None:
     for event in events:
         registry.register_event(event)
-    return time.perf_counter() - start
 
 
 def test_stalled_client_drops_oldest_is_told_the_count_and_slows_no_one() -> None:
@@ -237,15 +238,20 @@ def test_stalled_client_drops_oldest_is_told_the_count_and_slows_no_one() -> Non
     with run_server(
         EventRegistry(max_events=60_000), client_queue=1000, batch_interval_s=0.02, send_timeout_s=30
     ) as srv:
-        solo = _register_many(srv.registry, [transcript(f"{pad} {i}") for i in range(20_000)])
+        _register_many(srv.registry, [transcript(f"{pad} {i}") for i in range(20_000)])
         stalled = RawStream(srv.port)
         try:
             stalled.read_until(lambda frames: any(f.event == "hello" for f in frames), 5)
             assert stalled.status == 200
+            (client,) = srv.hub.clients.values()
+            assert client.subscription is not None
             start_seq = srv.registry.last_seq
-            # 20k registrations while a client reads nothing: they keep their speed
-            elapsed = _register_many(srv.registry, [transcript(f"{pad} {i}") for i in range(20_000)])
-            assert elapsed < 3 * solo + 0.3, (elapsed, solo)
+            # 20k registrations while a client reads nothing all return (none waits for the client):
+            # its queue stays within its bound and the oldest events are dropped instead. (How much
+            # the emitter slows is measured in benchmarks/bench_stream.py.)
+            _register_many(srv.registry, [transcript(f"{pad} {i}") for i in range(20_000)])
+            assert srv.registry.last_seq == start_seq + 20_000
+            assert client.subscription.queued <= 1000
             assert eventually(lambda: srv.registry.get_statistics()["subscriber_dropped_events"] > 0)
             # a fast client next to the stalled one gets every event
             with srv.stream() as fast:

@@ -10,11 +10,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from inspector.app import create_app
 from plugins_core import (
+    EventFilter,
     EventRegistry,
+    EventType,
     PluginInitializedEvent,
     STTErrorEvent,
     STTTranscriptEvent,
@@ -22,6 +26,7 @@ from plugins_core import (
     TTSSynthesisCompleteEvent,
     TTSSynthesisStartEvent,
     VADAudioEvent,
+    describe_event,
 )
 
 SCRIPT = "<script>alert(1)</script>"
@@ -212,3 +217,53 @@ def test_live_page_restores_its_filters_from_the_url(seeded: Seeded) -> None:
     assert 'name="q" id="filter-q" value="hi"' in html
     assert 'id="filter-errors" checked' in html
     assert 'data-query="type=stt_transcript&amp;session=s-1&amp;plugin=stt-a' in html
+
+
+def test_pages_carry_the_core_vocabulary(seeded: Seeded) -> None:
+    """Kind, family and the one-line summary come from plugins_core (EventType, describe_event):
+    the type filter, the detail panel and the colours use them, never the type's name."""
+    html = seeded.client.get("/", headers=HTML).text
+    for event_type in EventType:
+        family, kind = event_type.family, event_type.kind
+        assert f'data-type="{event_type}" data-family="{family}" data-kind="{kind}"' in html, event_type
+    detail = seeded.client.get(f"/events/{seeded.synthesis.event_id}", headers=HTMX).text
+    assert 'data-kind="synthesis" data-family="tts"' in detail
+    assert '<p class="detail-summary">“hello”</p>' in detail
+    segment = seeded.client.get(f"/events/{seeded.segment.event_id}", headers=HTMX).text
+    summary = describe_event(seeded.segment)
+    assert summary.quiet and f'<p class="detail-summary quiet">{summary.text}</p>' in segment
+    assert 'data-kind="speech" data-family="vad"' in segment
+    error = seeded.registry.get_events(EventFilter(errors_only=True))[0]
+    error_detail = seeded.client.get(f"/events/{error.event_id}", headers=HTMX).text
+    assert 'data-kind="error" data-family="stt"' in error_detail
+    assert "engine &lt;down&gt; (decode)</p>" in error_detail
+
+
+LOCAL_URL = re.compile(r'(?:href|src|hx-get|hx-post|data-filter-aware|data-audio-url)="(/[^"]*)"')
+
+
+def test_mounted_pages_build_every_url_under_the_prefix(seeded: Seeded) -> None:
+    inspector = create_app(seeded.registry)
+    host = Starlette(routes=[Mount("/tools/inspector", app=inspector)])
+    pages = [
+        "/",
+        "/?session=s-1",
+        "/sessions",
+        "/stats?errors=1",
+        f"/events/{seeded.segment.event_id}",
+        f"/events/{seeded.synthesis.event_id}",
+        "/events/missing",
+    ]
+    with TestClient(host, base_url="http://127.0.0.1") as client:
+        for path in pages:
+            response = client.get(f"/tools/inspector{path}", headers=HTML)
+            assert response.status_code in (200, 404), path
+            html = response.text
+            assert '<meta name="inspector-root" content="/tools/inspector">' in html, path
+            urls = LOCAL_URL.findall(html)
+            assert urls, path
+            outside = [url for url in urls if not url.startswith("/tools/inspector/")]
+            assert outside == [], (path, outside)
+        stats = client.get("/tools/inspector/stats?errors=1", headers=HTML).text
+        assert 'hx-get="/tools/inspector/stats?errors=1"' in stats
+        assert 'data-filter-aware="/tools/inspector/stats"' in stats
